@@ -1,0 +1,26 @@
+"""tinygrad_edu: a small, readable autograd engine on numpy for learning backpropagation.
+
+Where things are:
+  value.py      the Value class: making Values, their methods, backward()
+  ops.py        every primitive operation, forward and derivative rules side by side
+  autograd.py   grad mode, the topological order, the backward loop, grad()
+  gradcheck.py  finite-difference checks of first and second derivatives
+"""
+
+from .autograd import enable_grad, grad, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import Operation, concatenate, maximum, stack, where
+from .value import Value
+
+
+def minimum(a, b):  # type: ignore[no-untyped-def]
+    """Elementwise smaller of a and b, as -maximum(-a, -b); ties split the gradient in half."""
+    return -maximum(-a, -b)
+
+
+__all__ = [
+    "Value", "Operation", "concatenate", "maximum", "minimum", "stack", "where",
+    "grad", "no_grad", "enable_grad", "is_grad_enabled",
+    "gradcheck", "gradgradcheck", "GradcheckError",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,217 @@
+"""Reverse-mode differentiation: grad mode, the topological order, and the backward loop.
+
+A Value remembers the operation that made it (``_op``) and that operation's
+arguments (``_inputs``); the operation has one derivative rule per argument. Backpropagation walks the graph from the
+output to the leaves in reverse topological order and applies the chain rule one
+edge at a time::
+
+    gradient of input  +=  rule(gradient of output, *inputs, output)
+
+Everything that implements that sentence is in this file: ``backpropagate`` is
+the loop, ``fit_to_input`` reduces a broadcast gradient to its input's shape.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .value import Value
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode(threading.local):
+    """Whether operations record a graph; one flag per thread, on by default."""
+
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations in this thread record the graph for backpropagation."""
+    return _mode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode and restores it on exit."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._previous = _mode.enabled
+        _mode.enabled = self.enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.enabled = self._previous
+
+    def __call__(self, func: F) -> F:
+        @wraps(func)
+        def with_mode(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return with_mode  # type: ignore[return-value]
+
+
+class no_grad(_SetGradMode):
+    """Operations inside ``with no_grad():`` (or a function decorated with it) record no graph.
+
+    Their results have ``requires_grad=False``, so nothing can backpropagate
+    through them: use it for evaluation and for updating parameters.
+    """
+
+    enabled = False
+
+
+class enable_grad(_SetGradMode):
+    """Turn graph recording back on inside a ``no_grad`` block."""
+
+    enabled = True
+
+
+def reverse_topological_order(roots: Sequence[Value]) -> list[Value]:
+    """Every Value the roots depend on through inputs that require grad, outputs first.
+
+    A depth-first search with an explicit stack, so a graph a million
+    operations deep needs no recursion. A Value is placed once all of its
+    inputs are placed; reversing that list puts every Value before its inputs.
+    """
+    from .value import Value
+
+    order: list[Value] = []
+    placed: dict[Value, bool] = {}  # False: its inputs are being visited; True: it is in `order`
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node not in placed:
+            placed[node] = False
+            stack.append(node)  # seen again once all of its inputs are placed
+            for x in node._inputs:
+                if isinstance(x, Value) and x.requires_grad and x not in placed:
+                    stack.append(x)
+        elif not placed[node]:
+            placed[node] = True
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def fit_to_input(grad: Any, x: Value, node: Value, position: int) -> Any:
+    """Return ``grad`` summed over the axes numpy broadcast ``x`` along, in ``x``'s dtype.
+
+    This is the only place broadcasting is undone: rules return the gradient
+    in the shape of the output, and each edge reduces it here. A gradient that
+    cannot be reduced to ``x.shape`` is a bug in the rule of ``node``, and is
+    reported as one.
+    """
+    shape = x.data.shape
+    if grad.shape != shape:
+        extra = grad.ndim - len(shape)
+        if extra < 0:
+            raise RuntimeError(_bad_rule(node, position, grad.shape, shape))
+        stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+        grad = grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True)
+        if extra:
+            grad = grad.reshape(grad.shape[extra:])
+        if grad.shape != shape:
+            raise RuntimeError(_bad_rule(node, position, grad.shape, shape))
+    if grad.dtype != x.data.dtype:
+        grad = grad.astype(x.data.dtype)
+    return grad
+
+
+def _bad_rule(node: Value, position: int, got: tuple[int, ...], want: tuple[int, ...]) -> str:
+    return (f"the derivative rule of '{node._op.name}' for its argument {position} returned a gradient "
+            f"of shape {got}, which does not reduce to that argument's shape {want}: the rule is wrong")
+
+
+def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False) -> Iterator[tuple[Value, Any]]:
+    """Yield ``(value, gradient)`` for every Value the roots depend on, outputs first.
+
+    ``seeds[i]`` is the gradient to start from at ``roots[i]``. Gradients live
+    in a dictionary that belongs to this pass only, so ``.grad`` fields left
+    by earlier passes never leak in. Each Value is yielded once, after every
+    Value that uses it has passed its share of the gradient down.
+
+    Rules receive numpy arrays, unless ``create_graph`` is set: then they
+    receive the Values themselves, so the gradients they build are Values
+    with a graph of their own, ready to be differentiated again.
+    """
+    from .value import Value
+
+    grads: dict[Value, Any] = {}
+    for root, seed in zip(roots, seeds):
+        grads[root] = seed if root not in grads else grads[root] + seed
+    for node in reverse_topological_order(roots):
+        g = grads.pop(node)
+        yield node, g
+        if node._op is None:
+            continue  # a leaf: nothing further back
+        inputs = node._inputs
+        if create_graph:
+            args = (*inputs, node)
+        else:
+            args = (*[x.data if isinstance(x, Value) else x for x in inputs], node.data)
+        for position, (x, rule) in enumerate(zip(inputs, node._op.rules)):
+            if isinstance(x, Value) and x.requires_grad:
+                gx = fit_to_input(rule(g, *args), x, node, position)
+                previous = grads.get(x)
+                grads[x] = gx if previous is None else previous + gx
+
+
+def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad_outputs: Any = None,
+         create_graph: bool = False, allow_unused: bool = False) -> list[Value | None]:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned instead of stored.
+
+    ``grad_outputs[i]`` is the gradient to start from at ``outputs[i]`` (may be
+    omitted for single-element outputs, which start from 1). No ``.grad`` field
+    is touched. With ``create_graph=True`` the returned Values carry a graph of
+    their own, so they can be differentiated again (second derivatives,
+    Hessian-vector products). An input the outputs do not depend on is an
+    error, unless ``allow_unused=True``: then its gradient is None.
+    """
+    from .value import Value, seed_gradient
+
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Value):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    else:
+        grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value) or not x.requires_grad:
+            raise ValueError(f"grad: input {i} is not a Value that requires grad")
+
+    seeds = []
+    for out, given in zip(outputs, grad_outputs):
+        seed = seed_gradient(out, given, "grad")
+        seeds.append(given if create_graph and isinstance(given, Value) else Value(seed, requires_grad=False))
+    positions: dict[Value, list[int]] = {}
+    for i, x in enumerate(inputs):
+        positions.setdefault(x, []).append(i)
+    found: list[Any] = [None] * len(inputs)
+    with enable_grad() if create_graph else no_grad():
+        pass_seeds = seeds if create_graph else [s.data for s in seeds]
+        for node, g in backpropagate(outputs, pass_seeds, create_graph):
+            for i in positions.get(node, ()):
+                found[i] = g
+    results: list[Value | None] = []
+    for i, g in enumerate(found):
+        if g is None:
+            if not allow_unused:
+                raise ValueError(f"grad: the outputs do not depend on input {i}; pass allow_unused=True "
+                                 "to get None for it")
+            results.append(None)
+        else:
+            results.append(g if isinstance(g, Value) else Value(np.asarray(g), requires_grad=False))
+    return results

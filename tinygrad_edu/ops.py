@@ -1,0 +1,356 @@
+"""Every primitive operation: its forward computation and its derivative rules, side by side.
+
+An ``Operation`` is a name, a forward function on numpy arrays, and one
+derivative rule per argument. A rule ``rule(g, *args, out)`` receives the
+gradient ``g`` of the final result with respect to ``out`` and returns the
+gradient with respect to its own argument: the chain rule for one edge. Rules
+return gradients in the shape of ``out``; the backward loop sums away whatever
+numpy broadcasting added. Arguments that are not differentiable (an axis, a
+shape, an index) have ``None`` as their rule.
+
+On an ordinary backward pass, rules receive numpy arrays. Under
+``grad(..., create_graph=True)`` the same rules receive Values, and what they
+return is a Value with a graph: a derivative that can be differentiated again.
+That works because rules use operators (``g * b``) and Operations, and an
+Operation applied to plain arrays simply returns its numpy result.
+
+Everything else (subtraction of a mean, softmax, ...) is a composition of these
+primitives in ``value.py`` and has no derivative code of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .autograd import _mode
+from .value import Value
+
+Rule = Callable[..., Any]
+
+
+class Operation:
+    """A differentiable function: ``forward`` on numpy arrays, and one derivative rule per argument.
+
+    Calling it with at least one Value computes ``forward`` on the arrays and
+    returns a Value that remembers the arguments and this Operation, so that
+    backpropagation can apply the rules. Called with plain numbers and arrays
+    only, it just returns ``forward``'s result. Example::
+
+        cube = Operation("cube", lambda x: x ** 3, lambda g, x, out: g * 3 * x ** 2)
+        y = cube(Value(2.0))          # y.data == 8, and y.backward() gives 12
+    """
+
+    __slots__ = ("name", "forward", "rules")
+
+    def __init__(self, name: str, forward: Callable[..., Any], *rules: Rule | None) -> None:
+        self.name = name
+        self.forward = forward
+        self.rules = rules
+
+    def __call__(self, *args: Any) -> Any:
+        if len(args) != len(self.rules):
+            raise TypeError(f"{self.name}: takes {len(self.rules)} arguments, got {len(args)}")
+        arrays = []
+        any_value = requires_grad = False
+        for arg, rule in zip(args, self.rules):
+            if isinstance(arg, Value):
+                arrays.append(arg.data)
+                any_value = True
+                requires_grad = requires_grad or arg.requires_grad
+            else:
+                arrays.append(arg if rule is None else _constant(arg, self.name))
+        try:
+            data = self.forward(*arrays)
+        except (ValueError, IndexError, TypeError) as error:
+            kind = ValueError if isinstance(error, ValueError) else type(error)
+            reason = str(error).strip().removeprefix(f"{self.name}: ")
+            described = ", ".join(_describe_argument(a) for a in args)
+            raise kind(f"{self.name}: {reason} (arguments: {described})") from None
+        if not any_value:
+            return data
+        # The graph keeps what the rules will need: the arguments as given
+        # (constants included, arrays rather than lists) and this Operation.
+        inputs = args if all(a is b or isinstance(a, Value) for a, b in zip(args, arrays)) else tuple(
+            a if isinstance(a, Value) else b for a, b in zip(args, arrays))
+        return _make(data, self, inputs, requires_grad and _mode.enabled)
+
+    def __repr__(self) -> str:
+        return f"Operation({self.name!r})"
+
+
+def _make(data: Any, op: Operation | None, inputs: tuple[Any, ...], requires_grad: bool) -> Value:
+    """A Value for an operation's result; it keeps its inputs only if a gradient may flow back."""
+    out = Value.__new__(Value)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy gives scalars for 0-d results
+    out.grad = None
+    out.name = None
+    out.requires_grad = requires_grad
+    out._op = op
+    out._inputs = inputs if requires_grad else ()
+    return out
+
+
+# ---------------------------------------------------------------------- arithmetic
+
+add = Operation("add", np.add,
+                lambda g, a, b, out: g,
+                lambda g, a, b, out: g)
+
+sub = Operation("sub", np.subtract,
+                lambda g, a, b, out: g,
+                lambda g, a, b, out: -g)
+
+mul = Operation("mul", np.multiply,
+                lambda g, a, b, out: g * b,
+                lambda g, a, b, out: g * a)
+
+div = Operation("div", np.true_divide,
+                lambda g, a, b, out: g / b,
+                lambda g, a, b, out: -g * a / (b * b))
+
+neg = Operation("neg", np.negative,
+                lambda g, x, out: -g)
+
+
+def _pow_base_rule(g: Any, x: Any, p: Any, out: Any) -> Any:
+    # d/dx x**p = p * x**(p - 1); PyTorch makes it 0 where p == 0, even at x == 0.
+    if isinstance(p, (int, float)):
+        return g * 0 if p == 0 else g * p * x ** (p - 1)
+    return where(_data(p) == 0, 0.0, g * p * x ** (p - 1))
+
+
+def _pow_exponent_rule(g: Any, x: Any, p: Any, out: Any) -> Any:
+    # d/dp x**p = x**p * log(x); PyTorch makes it 0 where x == 0 and p >= 0.
+    # Taking log(1) = 0 there gives that 0 without a log(0) warning.
+    zero_base = (_data(x) == 0) & (_data(p) >= 0)
+    return g * out * log(where(zero_base, 1.0, x))
+
+
+power = Operation("pow", np.power, _pow_base_rule, _pow_exponent_rule)
+
+
+def _matmul_rule_a(g: Any, a: Any, b: Any, out: Any) -> Any:
+    # For matrices d/da = g @ b.T. numpy reads a 1-D b as a column and a 1-D a
+    # as a row and drops that axis from the result, so put it back first.
+    if b.ndim == 1:
+        return g[..., None] * b
+    b_t = b.swapaxes(-1, -2)
+    if a.ndim == 1:
+        return (g[..., None, :] @ b_t)[..., 0, :]
+    return g @ b_t
+
+
+def _matmul_rule_b(g: Any, a: Any, b: Any, out: Any) -> Any:
+    # For matrices d/db = a.T @ g, with the same care for 1-D operands.
+    if a.ndim == 1:
+        return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
+    a_t = a.swapaxes(-1, -2)
+    if b.ndim == 1:
+        return (a_t @ g[..., None])[..., 0]
+    return a_t @ g
+
+
+matmul = Operation("matmul", np.matmul, _matmul_rule_a, _matmul_rule_b)
+
+# ---------------------------------------------------------------------- elementwise functions
+
+exp = Operation("exp", np.exp,
+                lambda g, x, out: g * out)
+
+log = Operation("log", np.log,
+                lambda g, x, out: g / x)
+
+sqrt = Operation("sqrt", np.sqrt,
+                 lambda g, x, out: g / (2 * out))
+
+absolute = Operation("abs", np.abs,
+                     lambda g, x, out: g * np.sign(_data(x)))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp(-|x|) never overflows. For x >= 0 this is exactly the textbook
+    # 1 / (1 + exp(-x)); for x < 0 it is the same number written as
+    # exp(x) / (1 + exp(x)). Both tails come out exactly 0 and 1.
+    e = np.exp(-np.abs(x))
+    r = 1 / (1 + e)
+    return np.where(x >= 0, r, e * r)
+
+
+sigmoid = Operation("sigmoid", _sigmoid,
+                    lambda g, x, out: g * out * (1 - out))
+
+tanh = Operation("tanh", np.tanh,
+                 lambda g, x, out: g * (1 - out * out))
+
+relu = Operation("relu", lambda x: np.maximum(x, 0),
+                 lambda g, x, out: g * (_data(out) > 0))
+
+
+def _inside(x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
+    inside = np.ones(np.shape(x), dtype=bool)
+    if lo is not None:
+        inside &= x >= lo
+    if hi is not None:
+        inside &= x <= hi
+    return inside
+
+
+clip = Operation("clip", np.clip,
+                 lambda g, x, lo, hi, out: g * _inside(_data(x), lo, hi), None, None)
+
+
+def _larger_share(x: Any, y: Any) -> np.ndarray:
+    """1 where x > y, 0.5 where they tie, 0 where x < y."""
+    x, y = _data(x), _data(y)
+    return (x > y) + 0.5 * (x == y)
+
+
+maximum = Operation("maximum", np.maximum,
+                    lambda g, a, b, out: g * _larger_share(a, b),
+                    lambda g, a, b, out: g * _larger_share(b, a))
+
+_where = Operation("where", np.where, None,
+                   lambda g, condition, x, y, out: g * condition,
+                   lambda g, condition, x, y, out: g * ~condition)
+
+
+def where(condition: Any, x: Any, y: Any) -> Any:
+    """x where ``condition`` holds, else y, broadcasting as numpy.
+
+    d/dx = g where the condition holds, d/dy = g where it does not.
+    """
+    return _where(np.asarray(_data(condition), dtype=bool), x, y)
+
+
+astype = Operation("astype", lambda x, dtype: x.astype(dtype),
+                   lambda g, x, dtype, out: g, None)  # the backward loop casts g to x's dtype
+
+# ---------------------------------------------------------------------- reductions (axes: tuple of ints)
+
+
+def _unreduce(g: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
+    """Spread the gradient of a reduction back over the axes it reduced."""
+    if not keepdims:
+        g = reshape(g, _kept_shape(shape, axes))
+    return broadcast_to(g, shape)
+
+
+reduce_sum = Operation("sum", lambda x, axes, keepdims: x.sum(axis=axes, keepdims=keepdims),
+                       lambda g, x, axes, keepdims, out: _unreduce(g, x.shape, axes, keepdims), None, None)
+
+
+def _max_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: Any) -> Any:
+    # The gradient goes to the maximal elements; tied maxima share it equally.
+    top = _data(out) if keepdims else _data(out).reshape(_kept_shape(x.shape, axes))
+    is_top = _data(x) == top
+    return _unreduce(g, x.shape, axes, keepdims) * (is_top / is_top.sum(axis=axes, keepdims=True))
+
+
+reduce_max = Operation("max", lambda x, axes, keepdims: x.max(axis=axes, keepdims=keepdims),
+                       _max_rule, None, None)
+
+# ---------------------------------------------------------------------- shape
+
+
+def _inverse_permutation(axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argsort(axes))
+
+
+reshape = Operation("reshape", np.reshape,
+                    lambda g, x, shape, out: reshape(g, x.shape), None)
+
+transpose = Operation("transpose", np.transpose,
+                      lambda g, x, axes, out: transpose(g, _inverse_permutation(axes)), None)
+
+broadcast_to = Operation("broadcast_to", np.broadcast_to,
+                         lambda g, x, shape, out: g, None)  # the backward loop sums the copies
+
+
+def _scatter(g: Any, shape: tuple[int, ...], index: Any) -> np.ndarray:
+    """Zeros of ``shape`` with g added at ``index``; positions that repeat accumulate."""
+    grad = np.zeros(shape, dtype=np.result_type(g))
+    if _is_basic_index(index):
+        grad[index] = g  # no position can repeat
+    else:
+        np.add.at(grad, index, g)
+    return grad
+
+
+getitem = Operation("getitem", lambda x, index: x[index],
+                    lambda g, x, index, out: unindex(g, x.shape, index), None)
+
+unindex = Operation("unindex", _scatter,
+                    lambda g, x, shape, index, out: getitem(g, index), None, None)
+
+
+def _slice_rule(i: int, axis: int, new_axis: bool) -> Rule:
+    """The rule for argument i of concatenate (new_axis False) or stack (True): its part of g."""
+    def rule(g: Any, *args: Any) -> Any:
+        *parts, out = args
+        ax = axis % out.ndim
+        if new_axis:
+            return getitem(g, (slice(None),) * ax + (i,))
+        start = sum(np.shape(p)[ax] for p in parts[:i])
+        return getitem(g, (slice(None),) * ax + (slice(start, start + np.shape(parts[i])[ax]),))
+
+    return rule
+
+
+def concatenate(values: Sequence[Any], axis: int = 0) -> Any:
+    """Join Values (and constant arrays) along an existing axis. d/dv = the slice of g that came from v."""
+    op = Operation("concatenate", lambda *arrays: np.concatenate(arrays, axis=axis),
+                   *[_slice_rule(i, axis, new_axis=False) for i in range(len(values))])
+    return op(*values)
+
+
+def stack(values: Sequence[Any], axis: int = 0) -> Any:
+    """Join Values (and constant arrays) of one shape along a new axis. d/dv = g's slice at v's position."""
+    op = Operation("stack", lambda *arrays: np.stack(arrays, axis=axis),
+                   *[_slice_rule(i, axis, new_axis=True) for i in range(len(values))])
+    return op(*values)
+
+
+# ---------------------------------------------------------------------- small helpers
+
+
+def _data(x: Any) -> Any:
+    """The numbers behind x: a Value's data, or x itself. Masks are built from these."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _is_basic_index(index: Any) -> bool:
+    """True when index uses only ints, slices, None and Ellipsis, so no position repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in parts)
+
+
+def _constant(x: Any, op: str) -> Any:
+    """Check that x can enter an operation as a constant (a real number or array); return it for numpy."""
+    if type(x) is float or type(x) is int:
+        return x
+    if isinstance(x, (bool, int, float, np.ndarray, np.generic, list, tuple)):
+        array = np.asarray(x)
+        if array.dtype.kind in "biuf":
+            return array if isinstance(x, (list, tuple)) else x
+    raise TypeError(f"{op}: cannot combine a Value with {_describe(x)}; use a Value, a real number or a numpy array")
+
+
+def _describe(x: Any) -> str:
+    """A short description of an argument for error messages: its type and dtype or value."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None:
+        return f"{type(x).__name__} of dtype {dtype}"
+    return f"{type(x).__name__} {x!r:.40}"
+
+
+def _describe_argument(x: Any) -> str:
+    if isinstance(x, (Value, np.ndarray)):
+        return f"{type(x).__name__} of shape {x.shape}"
+    return f"{x!r:.60}"

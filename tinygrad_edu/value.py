@@ -1,0 +1,415 @@
+"""Value: an n-d array (numpy underneath) that remembers how it was computed.
+
+This file holds the class: how a Value is made, what it shows, ``backward()``,
+and the methods users call (``x + y``, ``x.exp()``, ``x.sum()``). Each method
+either hands over to a primitive Operation in ``ops.py``, where the forward
+computation and its derivative rules stand side by side, or composes
+primitives (``mean`` is a sum divided by a count) and so needs no derivative
+code of its own.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from .autograd import backpropagate
+
+if TYPE_CHECKING:
+    from .ops import Operation
+
+Operand = Union["Value", int, float, np.ndarray, np.generic]
+Axis = Union[int, Sequence[int], None]
+
+
+class Value:
+    """An n-d float array that records the operations applied to it, for backpropagation.
+
+    ``Value(data, requires_grad=True)`` copies ``data`` (a number, a nested list
+    or a numpy array) into a float64 array; float32 arrays stay float32. A
+    single number is just a 0-d array. Operations between Values (and with
+    plain numbers or numpy arrays, which count as constants) return new Values
+    that remember their inputs; ``backward()`` then fills in ``.grad`` on every
+    Value of the graph that requires grad.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs")
+
+    # Tell numpy to step aside: `ndarray + Value` then calls Value.__radd__,
+    # instead of numpy building an array of Value objects.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"Value: requires_grad must be True or False, got {requires_grad!r}")
+        self.data: np.ndarray = to_float_array(data.data if isinstance(data, Value) else data, "Value")
+        self.grad: np.ndarray | None = None
+        self.requires_grad = requires_grad
+        self.name = name
+        self._op: Operation | None = None  # the operation that made this Value; None for a leaf
+        self._inputs: tuple[Any, ...] = ()  # that operation's arguments: Values and constants
+
+    # ------------------------------------------------------------------ attributes
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes of ``data``."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements of ``data``."""
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of ``data``: float64, or float32."""
+        return self.data.dtype
+
+    def item(self) -> float:
+        """The single element of a one-element Value, as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item: a Value of shape {self.shape} has {self.data.size} elements, "
+                             "item() needs exactly 1")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying numpy array (not a copy: changing it changes this Value)."""
+        return self.data
+
+    def detach(self) -> Value:
+        """A Value with the same data (shared, not copied) that records no graph."""
+        return ops._make(self.data, None, (), requires_grad=False)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient: ``grad`` becomes None."""
+        self.grad = None
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Value")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Value]:
+        """Iterate over the first axis, as numpy does; each item is part of the graph."""
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        # Letting numpy turn a Value into an array would silently cut it out of
+        # the graph, so only Values that need no gradient allow it.
+        if self.requires_grad:
+            raise TypeError("this Value requires grad, so numpy cannot silently take its data: "
+                            "use .data (or .detach()) for the numbers, or the tinygrad_edu function")
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __repr__(self) -> str:
+        def fmt(a: np.ndarray) -> str:
+            return np.array2string(a, precision=8, separator=", ", prefix="Value(data=")
+
+        parts = [f"data={fmt(self.data)}"]
+        if self.data.dtype != np.float64:
+            parts.append(f"dtype={self.data.dtype}")
+        if self.requires_grad:
+            parts.append("grad=None" if self.grad is None else f"grad={fmt(self.grad)}")
+        else:
+            parts.append("requires_grad=False")
+        if self._op is not None:
+            parts.append(f"op='{self._op.name}'")
+        if self.name:
+            parts.append(f"name='{self.name}'")
+        return f"Value({', '.join(parts)})"
+
+    # ------------------------------------------------------------------ backward
+
+    def backward(self, gradient: Any = None) -> None:
+        """Backpropagate from this Value: add d(self)/dv to ``v.grad`` for every v in its graph.
+
+        A single-element Value starts from gradient 1; any other needs
+        ``gradient=`` of its own shape (the gradient of some scalar with
+        respect to this Value). Gradients accumulate across calls, as in
+        PyTorch: call ``zero_grad()`` between steps. A leaf's ``.grad`` is a
+        read-only array; to change it, assign a new one.
+        """
+        seed = seed_gradient(self, gradient, "backward")
+        for node, g in backpropagate([self], [seed]):
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)  # numpy turns 0-d results into scalars
+            node.grad = g if node.grad is None else node.grad + g
+            if node._op is None:
+                # A leaf's gradient may be the very array handed to other Values:
+                # read-only, so an in-place edit cannot change theirs silently.
+                node.grad.setflags(write=False)
+
+    # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
+
+    def __add__(self, other: Operand) -> Value:
+        return ops.add(self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return ops.add(other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return ops.sub(self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return ops.sub(other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return ops.mul(self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return ops.mul(other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return ops.div(other, self)
+
+    def __neg__(self) -> Value:
+        return ops.neg(self)
+
+    def __pow__(self, exponent: Operand) -> Value:
+        return ops.power(self, exponent)
+
+    def __rpow__(self, base: Operand) -> Value:
+        return ops.power(base, self)
+
+    def __matmul__(self, other: Operand) -> Value:
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Operand) -> Value:
+        return ops.matmul(other, self)
+
+    # Comparisons have no derivative, so they give a plain numpy bool array (a mask).
+    def __lt__(self, other: Operand) -> np.ndarray:
+        return self.data < ops._data(other)
+
+    def __le__(self, other: Operand) -> np.ndarray:
+        return self.data <= ops._data(other)
+
+    def __gt__(self, other: Operand) -> np.ndarray:
+        return self.data > ops._data(other)
+
+    def __ge__(self, other: Operand) -> np.ndarray:
+        return self.data >= ops._data(other)
+
+    # ------------------------------------------------------------------ elementwise
+
+    def exp(self) -> Value:
+        """exp(x); derivative exp(x)."""
+        return ops.exp(self)
+
+    def log(self) -> Value:
+        """Natural logarithm; derivative 1 / x."""
+        return ops.log(self)
+
+    def sqrt(self) -> Value:
+        """Square root; derivative 1 / (2 sqrt(x)), infinite at 0 as in PyTorch."""
+        return ops.sqrt(self)
+
+    def abs(self) -> Value:
+        """|x|; derivative sign(x), which is 0 at 0."""
+        return ops.absolute(self)
+
+    __abs__ = abs
+
+    def sigmoid(self) -> Value:
+        """sigmoid(x) = 1 / (1 + exp(-x)), computed without overflow; derivative s * (1 - s)."""
+        return ops.sigmoid(self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent; derivative 1 - tanh(x)**2."""
+        return ops.tanh(self)
+
+    def relu(self) -> Value:
+        """max(x, 0); derivative 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
+        return ops.relu(self)
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Value:
+        """Limit x to [lo, hi] (either may be None); derivative 1 inside and on the bounds, 0 outside."""
+        if lo is None and hi is None:
+            raise ValueError("clip: at least one of lo and hi must be given")
+        if isinstance(lo, Value) or isinstance(hi, Value):
+            raise TypeError("clip: bounds must be constants; use maximum/minimum for bounds that are Values")
+        for bound in (lo, hi):
+            if bound is not None:
+                ops._constant(bound, "clip")
+        return ops.clip(self, lo, hi)
+
+    def astype(self, dtype: Any) -> Value:
+        """The same numbers as float32 or float64; the gradient is cast back."""
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"astype: a Value holds float32 or float64, not {dtype}")
+        return ops.astype(self, dtype)
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Value:
+        """Sum over ``axis`` (all axes when None); the gradient is copied back over the summed axes."""
+        return ops.reduce_sum(self, normalize_axes(axis, self.ndim, "sum"), keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Value:
+        """Mean over ``axis``: the sum divided by the number of elements summed."""
+        axes = normalize_axes(axis, self.ndim, "mean")
+        count = int(np.prod([self.shape[a] for a in axes]))
+        return ops.reduce_sum(self, axes, keepdims) / count
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Value:
+        """Largest element over ``axis``; the gradient goes to it, and tied maxima share it equally."""
+        axes = normalize_axes(axis, self.ndim, "max")
+        if self.size == 0:
+            raise ValueError(f"max: a Value of shape {self.shape} has no elements")
+        return ops.reduce_max(self, axes, keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Value:
+        """Smallest element over ``axis``: -max(-x), so tied minima share the gradient equally."""
+        return -(-self).max(axis, keepdims)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Value:
+        """log(sum(exp(x))) over ``axis``, without overflow; its gradient is softmax(x)."""
+        axes = normalize_axes(axis, self.ndim, "logsumexp")
+        if self.size == 0:
+            raise ValueError(f"logsumexp: a Value of shape {self.shape} has no elements")
+        # log(sum(exp(x))) = m + log(sum(exp(x - m))) for any constant m. With m
+        # the maximum, exp(x - m) <= 1 cannot overflow and the largest term is 1,
+        # so the log never sees 0. Slices that are all -inf (or hold +inf) shift
+        # by 0 instead, which keeps inf - inf out.
+        m = self.data.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = ops.reduce_sum((self - m).exp(), axes, True).log() + m
+        return out if keepdims else out.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def softmax(self, axis: int = -1) -> Value:
+        """exp(x) / sum(exp(x)) along ``axis``, computed as exp(x - logsumexp(x))."""
+        return (self - self.logsumexp(axis, keepdims=True)).exp()
+
+    def log_softmax(self, axis: int = -1) -> Value:
+        """log(softmax(x)) along ``axis``, computed as x - logsumexp(x)."""
+        return self - self.logsumexp(axis, keepdims=True)
+
+    # ------------------------------------------------------------------ shape
+
+    def reshape(self, *shape: Any) -> Value:
+        """The same elements in a new shape (one axis may be -1); the gradient is reshaped back."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        return ops.reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Value:
+        """Permute the axes as numpy does: no argument reverses them, else ``axes`` is the new order.
+
+        This is numpy's transpose, not PyTorch's two-axis swap: for that, use ``swapaxes``.
+        """
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        if sorted(operator.index(a) % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+        return ops.transpose(self, tuple(operator.index(a) % self.ndim for a in axes))
+
+    @property
+    def T(self) -> Value:
+        """The transpose, with the axes in reverse order."""
+        return self.transpose()
+
+    def swapaxes(self, axis1: int, axis2: int) -> Value:
+        """Exchange two axes (what PyTorch calls ``transpose(dim0, dim1)``)."""
+        a1, a2 = normalize_axes((axis1,), self.ndim, "swapaxes")[0], normalize_axes((axis2,), self.ndim, "swapaxes")[0]
+        order = list(range(self.ndim))
+        order[a1], order[a2] = a2, a1
+        return ops.transpose(self, tuple(order))
+
+    def broadcast_to(self, shape: Sequence[int]) -> Value:
+        """Repeat x along new or size-1 axes to ``shape``, as numpy; the gradient sums the copies."""
+        return ops.broadcast_to(self, tuple(shape))
+
+    def __getitem__(self, index: Any) -> Value:
+        """x[index] with numpy's indexing: ints, slices, None, Ellipsis, integer and boolean arrays.
+
+        The gradient is added back into zeros of x's shape at the indexed
+        positions; a position indexed twice receives both gradients.
+        """
+        return ops.getitem(self, _plain_index(index))
+
+
+# ---------------------------------------------------------------------- checks shared by the library
+
+
+def to_float_array(data: Any, op: str) -> np.ndarray:
+    """A float copy of data: bools and integers become float64, float32 and float64 stay."""
+    if data is None or isinstance(data, (str, bytes, complex)):
+        raise TypeError(f"{op}: data must be real numbers, got {ops._describe(data)}")
+    try:
+        array = np.array(data)
+    except ValueError as error:
+        raise ValueError(f"{op}: cannot make an array from this {type(data).__name__}: {error}") from None
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    if array.dtype in (np.float32, np.float64):
+        return array
+    raise TypeError(f"{op}: data must be bools, integers, float32 or float64; got "
+                    f"{type(data).__name__} of dtype {array.dtype}")
+
+
+def seed_gradient(root: Value, gradient: Any, op: str) -> np.ndarray:
+    """The gradient to start backpropagation from at root, checked before anything changes."""
+    if not root.requires_grad:
+        raise RuntimeError(f"{op}: this Value does not require grad, so there is no graph to backpropagate "
+                           "through (it was made from constants only, or under no_grad)")
+    if gradient is None:
+        if root.data.size != 1:
+            raise ValueError(f"{op}: a Value of shape {root.shape} needs gradient= of that shape; only "
+                             "single-element Values start from gradient 1 by themselves")
+        return np.ones(root.shape, dtype=root.dtype)
+    seed = to_float_array(ops._data(gradient), op)
+    if seed.shape != root.shape:
+        raise ValueError(f"{op}: gradient has shape {seed.shape}, but the Value has shape {root.shape}")
+    return seed.astype(root.dtype, copy=False)
+
+
+def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
+    """``axis`` as a tuple of distinct non-negative axes (all of them for None)."""
+    if axis is None:
+        return tuple(range(ndim))
+    requested = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    axes = []
+    for a in requested:
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a Value with {ndim} axes")
+        axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: axis {axis} names an axis twice")
+    return tuple(axes)
+
+
+def _plain_index(index: Any) -> Any:
+    """Replace Values and lists inside an index by numpy arrays."""
+    def plain(i: Any) -> Any:
+        if isinstance(i, Value):
+            return i.data
+        return np.asarray(i) if isinstance(i, list) else i
+
+    return tuple(plain(i) for i in index) if isinstance(index, tuple) else plain(index)
+
+
+# The operations need the Value class and Value's methods need the operations,
+# so they are imported last, once Value exists.
+from . import ops  # noqa: E402
