@@ -1,19 +1,29 @@
 """tinygrad_edu: a small, readable autograd engine on numpy for learning backpropagation.
 
 Where things are:
-  value.py      the Value class: making Values, their methods, backward()
-  ops.py        every primitive operation, forward and derivative rules side by side
-  autograd.py   grad mode, the topological order, the backward loop, grad()
-  gradcheck.py  finite-difference checks of first and second derivatives
+  value.py          the Value class: making Values, their methods, backward()
+  ops.py            every primitive operation, forward and derivative rules side by side
+  autograd.py       grad mode, the topological order, the backward loop, grad()
+  gradcheck.py      finite-difference checks of first and second derivatives
+  nn/               Module, Sequential, Linear, activations, losses
+  optim.py          SGD and Adam
+  random.py         the generator initial weights come from; manual_seed
+  serialization.py  save and load state dicts as .npz files
+  viz.py            the graph as Graphviz DOT, SVG or PNG
 """
 
+from typing import Any
+
+from . import nn, optim, viz
 from .autograd import enable_grad, grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import Operation, concatenate, maximum, stack, where
+from .random import manual_seed
+from .serialization import load, save
 from .value import Value
 
 
-def minimum(a, b):  # type: ignore[no-untyped-def]
+def minimum(a: Any, b: Any) -> Value:
     """Elementwise smaller of a and b, as -maximum(-a, -b); ties split the gradient in half."""
     return -maximum(-a, -b)
 
@@ -22,5 +32,6 @@ __all__ = [
     "Value", "Operation", "concatenate", "maximum", "minimum", "stack", "where",
     "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckError",
+    "manual_seed", "save", "load", "nn", "optim", "viz",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,75 @@
+"""Layers: Linear, and the activations Sigmoid, Tanh and ReLU as modules."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..random import generator
+from ..value import Value
+from .module import Module
+
+
+def as_value(x: Any) -> Value:
+    """x itself if it is a Value, else x as a constant Value (numpy arrays, lists and numbers)."""
+    return x if isinstance(x, Value) else Value(x, requires_grad=False)
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias, for x of shape (..., in_features).
+
+    ``weight`` has shape (out_features, in_features) and ``bias`` (out_features,),
+    both drawn uniformly from [-1/sqrt(in_features), 1/sqrt(in_features)] as
+    PyTorch does by default, from the library's generator (see ``manual_seed``).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = np.float64) -> None:
+        super().__init__()
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
+                raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        bound = 1 / math.sqrt(in_features)
+        rng = generator()
+        self.weight = Value(rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
+        self.bias = Value(rng.uniform(-bound, bound, out_features).astype(dtype)) if bias else None
+
+    def forward(self, x: Any) -> Value:
+        """x @ weight.T + bias."""
+        if not isinstance(x, Value):
+            x = np.asarray(x)  # a constant input, used as it is: no copy, no gradient
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(f"Linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features "
+                             f"(shape {x.shape}), but this layer takes in_features={self.in_features}")
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Sigmoid(Module):
+    """sigmoid(x) = 1 / (1 + exp(-x)), elementwise."""
+
+    def forward(self, x: Any) -> Value:
+        """sigmoid of every element."""
+        return as_value(x).sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x), elementwise."""
+
+    def forward(self, x: Any) -> Value:
+        """tanh of every element."""
+        return as_value(x).tanh()
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Any) -> Value:
+        """relu of every element."""
+        return as_value(x).relu()

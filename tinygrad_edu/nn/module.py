@@ -1,0 +1,172 @@
+"""Module, the base class of layers and models, and Sequential, a chain of modules.
+
+A module's parameters are simply the Values stored on it: directly as
+attributes, inside lists, tuples or dicts, or inside its submodules. Nothing
+needs registering; ``named_parameters()`` finds them in the order they were
+assigned, each once, with PyTorch's dotted names (``"0.weight"``, ``"hidden.bias"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..value import Value
+
+
+class Module:
+    """Base class for layers and models: subclasses set Values and modules as attributes and define ``forward``."""
+
+    training: bool = True  # a class default, so a subclass that skips super().__init__() still works
+
+    def __init__(self) -> None:
+        self.training = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the module's output; every subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ finding parameters
+
+    def named_children(self) -> Iterator[tuple[str, Any]]:
+        """(name, attribute) for everything this module holds, in assignment order."""
+        return iter(vars(self).items())
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """(dotted name, Value) for every parameter, each once, in definition order."""
+        seen: set[int] = set()
+        # An explicit stack rather than recursion, with children pushed in reverse
+        # so that they come off it in definition order.
+        stack: list[tuple[str, Any]] = [("", self)]
+        while stack:
+            name, item = stack.pop()
+            if isinstance(item, Value):
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    yield name, item
+                continue
+            if isinstance(item, Module):
+                children = list(item.named_children())
+            elif isinstance(item, (list, tuple)):
+                children = [(str(i), x) for i, x in enumerate(item)]
+            elif isinstance(item, dict):
+                children = [(str(k), x) for k, x in item.items()]
+            else:
+                continue
+            prefix = f"{name}." if name else ""
+            stack.extend((prefix + child_name, child) for child_name, child in reversed(children))
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (Value) of this module and its submodules, each once, in definition order."""
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self) -> list[Module]:
+        """This module and every module inside it, parents before children."""
+        found: list[Module] = []
+        stack: list[Any] = [self]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, Module):
+                found.append(item)
+                stack.extend(reversed([child for _, child in item.named_children()]))
+            elif isinstance(item, (list, tuple)):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                stack.extend(reversed(list(item.values())))
+        return found
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to None."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and its submodules in training mode (or evaluation mode with False)."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Put this module and its submodules in evaluation mode."""
+        return self.train(False)
+
+    # ------------------------------------------------------------------ saving and loading
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's data, by dotted name."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Copy ``state_dict``'s arrays into the parameters of the same names.
+
+        Missing names, unexpected names and arrays of the wrong shape are all
+        reported together in one ValueError, and then nothing is changed.
+        """
+        params = dict(self.named_parameters())
+        arrays = {name: np.asarray(value.data if isinstance(value, Value) else value)
+                  for name, value in state_dict.items()}
+        problems = [f"missing: '{name}'" for name in params if name not in arrays]
+        problems += [f"unexpected: '{name}'" for name in arrays if name not in params]
+        problems += [f"wrong shape for '{name}': got {arrays[name].shape}, expected {p.shape}"
+                     for name, p in params.items() if name in arrays and arrays[name].shape != p.shape]
+        problems += [f"not numbers in '{name}': dtype {arrays[name].dtype}"
+                     for name in params if name in arrays and arrays[name].dtype.kind not in "biuf"]
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        for name, p in params.items():
+            p.data[...] = arrays[name]
+
+    # ------------------------------------------------------------------ printing
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in its repr (e.g. sizes); empty by default."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = [(name, child) for name, child in self.named_children() if isinstance(child, Module)]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in children:
+            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
+        return "\n".join(lines) + "\n)"
+
+
+class Sequential(Module):
+    """Modules applied one after another: ``Sequential(Linear(2, 4), Sigmoid(), Linear(4, 1))``.
+
+    Indexable (``model[0]``, slices give a Sequential), iterable, and ``len()``
+    counts its modules; their parameters are named ``"0.weight"``, ``"2.bias"``...
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not a Module")
+        self.layers = list(modules)
+
+    def named_children(self) -> Iterator[tuple[str, Any]]:
+        return ((str(i), module) for i, module in enumerate(self.layers))
+
+    def forward(self, x: Any) -> Any:
+        """Feed x through every module in order."""
+        for module in self.layers:
+            x = module(x)
+        return x
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
