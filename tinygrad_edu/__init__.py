@@ -3,7 +3,8 @@
 Where things are:
   value.py          the Value class: making Values, their methods, backward()
   ops.py            every primitive operation, forward and derivative rules side by side
-  autograd.py       grad mode, the topological order, the backward loop, grad()
+  autograd.py       the topological order, the backward loop, grad()
+  grad_mode.py      no_grad and enable_grad: whether operations record a graph
   gradcheck.py      finite-difference checks of first and second derivatives
   nn/               Module, Sequential, Linear, activations, losses
   optim.py          SGD and Adam
@@ -15,7 +16,8 @@ Where things are:
 from typing import Any
 
 from . import nn, optim, viz
-from .autograd import enable_grad, grad, is_grad_enabled, no_grad
+from .autograd import grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import Operation, concatenate, maximum, stack, where
 from .random import manual_seed

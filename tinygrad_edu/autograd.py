@@ -1,80 +1,25 @@
-"""Reverse-mode differentiation: grad mode, the topological order, and the backward loop.
+"""Reverse-mode differentiation: the topological order, the backward loop, and grad().
 
 A Value remembers the operation that made it (``_op``) and that operation's
-arguments (``_inputs``); the operation has one derivative rule per argument. Backpropagation walks the graph from the
-output to the leaves in reverse topological order and applies the chain rule one
-edge at a time::
+arguments (``_inputs``); the operation has one derivative rule per argument.
+Backpropagation walks the graph from the output back to the leaves, every
+Value before its inputs, and applies the chain rule one edge at a time::
 
-    gradient of input  +=  rule(gradient of output, *inputs, output)
+    gradient of input  +=  rule(gradient of output, *arguments, output)
 
-Everything that implements that sentence is in this file: ``backpropagate`` is
-the loop, ``fit_to_input`` reduces a broadcast gradient to its input's shape.
+``backpropagate`` is that loop; ``fit_to_input`` reduces a gradient that numpy
+broadcasting made too big back to its input's shape.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .value import Value
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _GradMode(threading.local):
-    """Whether operations record a graph; one flag per thread, on by default."""
-
-    enabled = True
-
-
-_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """True when operations in this thread record the graph for backpropagation."""
-    return _mode.enabled
-
-
-class _SetGradMode:
-    """Context manager and decorator that sets grad mode and restores it on exit."""
-
-    enabled: bool
-
-    def __enter__(self) -> None:
-        self._previous = _mode.enabled
-        _mode.enabled = self.enabled
-
-    def __exit__(self, *exc_info: object) -> None:
-        _mode.enabled = self._previous
-
-    def __call__(self, func: F) -> F:
-        @wraps(func)
-        def with_mode(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return func(*args, **kwargs)
-
-        return with_mode  # type: ignore[return-value]
-
-
-class no_grad(_SetGradMode):
-    """Operations inside ``with no_grad():`` (or a function decorated with it) record no graph.
-
-    Their results have ``requires_grad=False``, so nothing can backpropagate
-    through them: use it for evaluation and for updating parameters.
-    """
-
-    enabled = False
-
-
-class enable_grad(_SetGradMode):
-    """Turn graph recording back on inside a ``no_grad`` block."""
-
-    enabled = True
+from .grad_mode import enable_grad, no_grad
+from .value import Value, seed_gradient
 
 
 def reverse_topological_order(roots: Sequence[Value]) -> list[Value]:
@@ -84,8 +29,6 @@ def reverse_topological_order(roots: Sequence[Value]) -> list[Value]:
     operations deep needs no recursion. A Value is placed once all of its
     inputs are placed; reversing that list puts every Value before its inputs.
     """
-    from .value import Value
-
     order: list[Value] = []
     placed: dict[Value, bool] = {}  # False: its inputs are being visited; True: it is in `order`
     stack = list(roots)
@@ -145,24 +88,25 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     receive the Values themselves, so the gradients they build are Values
     with a graph of their own, ready to be differentiated again.
     """
-    from .value import Value
-
     grads: dict[Value, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     for node in reverse_topological_order(roots):
         g = grads.pop(node)
         yield node, g
-        if node._op is None:
+        op = node._op
+        if op is None:
             continue  # a leaf: nothing further back
         inputs = node._inputs
         if create_graph:
             args = (*inputs, node)
         else:
             args = (*[x.data if isinstance(x, Value) else x for x in inputs], node.data)
-        for position, (x, rule) in enumerate(zip(inputs, node._op.rules)):
+        for position, x in enumerate(inputs):
             if isinstance(x, Value) and x.requires_grad:
-                gx = fit_to_input(rule(g, *args), x, node, position)
+                gx = op.rules[position](g, *args)  # the chain rule, for this one edge
+                if gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
+                    gx = fit_to_input(gx, x, node, position)
                 previous = grads.get(x)
                 grads[x] = gx if previous is None else previous + gx
 
@@ -178,8 +122,6 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     Hessian-vector products). An input the outputs do not depend on is an
     error, unless ``allow_unused=True``: then its gradient is None.
     """
-    from .value import Value, seed_gradient
-
     outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Value):

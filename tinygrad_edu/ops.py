@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import _mode
+from .grad_mode import _mode
 from .value import Value
 
 Rule = Callable[..., Any]
@@ -51,17 +51,19 @@ class Operation:
         self.rules = rules
 
     def __call__(self, *args: Any) -> Any:
-        if len(args) != len(self.rules):
-            raise TypeError(f"{self.name}: takes {len(self.rules)} arguments, got {len(args)}")
-        arrays = []
-        any_value = requires_grad = False
-        for arg, rule in zip(args, self.rules):
+        rules = self.rules
+        if len(args) != len(rules):
+            raise TypeError(f"{self.name}: takes {len(rules)} arguments, got {len(args)}")
+        arrays = list(args)
+        any_value = requires_grad = converted = False
+        for i, arg in enumerate(args):
             if isinstance(arg, Value):
-                arrays.append(arg.data)
+                arrays[i] = arg.data
                 any_value = True
                 requires_grad = requires_grad or arg.requires_grad
-            else:
-                arrays.append(arg if rule is None else _constant(arg, self.name))
+            elif rules[i] is not None:  # a constant where a Value could stand: check it
+                arrays[i] = _constant(arg, self.name)
+                converted = converted or arrays[i] is not arg
         try:
             data = self.forward(*arrays)
         except (ValueError, IndexError, TypeError) as error:
@@ -71,11 +73,9 @@ class Operation:
             raise kind(f"{self.name}: {reason} (arguments: {described})") from None
         if not any_value:
             return data
-        # The graph keeps what the rules will need: the arguments as given
-        # (constants included, arrays rather than lists) and this Operation.
-        inputs = args if all(a is b or isinstance(a, Value) for a, b in zip(args, arrays)) else tuple(
-            a if isinstance(a, Value) else b for a, b in zip(args, arrays))
-        return _make(data, self, inputs, requires_grad and _mode.enabled)
+        if converted:  # keep the checked constants (arrays, not lists) for the rules
+            args = tuple(a if isinstance(a, Value) else b for a, b in zip(args, arrays))
+        return _make(data, self, args, requires_grad and _mode.enabled)
 
     def __repr__(self) -> str:
         return f"Operation({self.name!r})"
@@ -171,12 +171,10 @@ absolute = Operation("abs", np.abs,
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp(-|x|) never overflows. For x >= 0 this is exactly the textbook
-    # 1 / (1 + exp(-x)); for x < 0 it is the same number written as
-    # exp(x) / (1 + exp(x)). Both tails come out exactly 0 and 1.
-    e = np.exp(-np.abs(x))
-    r = 1 / (1 + e)
-    return np.where(x >= 0, r, e * r)
+    # 1 / (1 + exp(-x)) = exp(-log(1 + exp(-x))), and numpy's logaddexp(0, -x)
+    # computes log(exp(0) + exp(-x)) without ever forming a huge exp(-x). So
+    # nothing overflows, and both tails come out exactly 0 and 1.
+    return np.exp(-np.logaddexp(0, -x))
 
 
 sigmoid = Operation("sigmoid", _sigmoid,
@@ -228,14 +226,38 @@ def where(condition: Any, x: Any, y: Any) -> Any:
 astype = Operation("astype", lambda x, dtype: x.astype(dtype),
                    lambda g, x, dtype, out: g, None)  # the backward loop casts g to x's dtype
 
+# ---------------------------------------------------------------------- the Linear layer, as one operation
+#
+# x @ w.T + b could be three nodes (transpose, matmul, add). As one node, the
+# graph of a network shows one box per layer, and a training step makes a
+# third of the calls. x has shape (..., in), w (out, in), b (out,).
+
+
+def _linear_weight_rule(g: Any, x: Any, *rest: Any) -> Any:
+    # d/dw = g.T @ x, summed over every batch row: flatten the batch axes first.
+    return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+
+
+linear = Operation("linear", lambda x, w, b: x @ w.T + b,
+                   lambda g, x, w, b, out: g @ w,  # d/dx
+                   _linear_weight_rule,            # d/dw
+                   lambda g, x, w, b, out: g)      # d/db: the backward loop sums the batch axes
+
+linear_without_bias = Operation("linear", lambda x, w: x @ w.T,
+                                lambda g, x, w, out: g @ w,
+                                _linear_weight_rule)
+
 # ---------------------------------------------------------------------- reductions (axes: tuple of ints)
 
 
 def _unreduce(g: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
     """Spread the gradient of a reduction back over the axes it reduced."""
-    if not keepdims:
-        g = reshape(g, _kept_shape(shape, axes))
-    return broadcast_to(g, shape)
+    kept = g if keepdims else g.reshape(_kept_shape(shape, axes))
+    if isinstance(g, Value):
+        return broadcast_to(kept, shape)
+    spread = np.empty(shape, dtype=np.result_type(g))
+    spread[...] = kept  # numpy's broadcasting copies g along the reduced axes
+    return spread
 
 
 reduce_sum = Operation("sum", lambda x, axes, keepdims: x.sum(axis=axes, keepdims=keepdims),

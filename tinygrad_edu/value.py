@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from .autograd import backpropagate
-
 if TYPE_CHECKING:
     from .ops import Operation
 
@@ -145,7 +143,7 @@ class Value:
         read-only array; to change it, assign a new one.
         """
         seed = seed_gradient(self, gradient, "backward")
-        for node, g in backpropagate([self], [seed]):
+        for node, g in autograd.backpropagate([self], [seed]):
             if type(g) is not np.ndarray:
                 g = np.asarray(g)  # numpy turns 0-d results into scalars
             node.grad = g if node.grad is None else node.grad + g
@@ -410,6 +408,6 @@ def _plain_index(index: Any) -> Any:
     return tuple(plain(i) for i in index) if isinstance(index, tuple) else plain(index)
 
 
-# The operations need the Value class and Value's methods need the operations,
-# so they are imported last, once Value exists.
-from . import ops  # noqa: E402
+# The operations and the backward loop need the Value class, and Value's
+# methods need them: so they are imported last, once Value exists.
+from . import autograd, ops  # noqa: E402

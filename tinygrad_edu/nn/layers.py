@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops
 from ..random import generator
 from ..value import Value
 from .module import Module
@@ -44,8 +45,9 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features "
                              f"(shape {x.shape}), but this layer takes in_features={self.in_features}")
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        if self.bias is None:
+            return ops.linear_without_bias(x, self.weight)
+        return ops.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -49,12 +49,32 @@ def _matching(prediction: Any, target: Any, name: str) -> tuple[Value, Any]:
 # ---------------------------------------------------------------------- mean squared error
 
 
+def _squared_error(p: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+    d = p - t
+    if reduction == "none":
+        return d * d
+    total = np.vdot(d, d)  # the sum of squares, in one call
+    return total if reduction == "sum" else total / d.size
+
+
+def _squared_error_rule(g: Any, p: Any, t: Any, reduction: str, out: Any) -> Any:
+    # d/dp (p - t)**2 = 2 (p - t); the mean divides by the number of elements.
+    scale = 2 * g if reduction != "mean" else 2 * g / np.size(ops._data(p))
+    return scale * (p - t)
+
+
+# One operation rather than subtract, square and sum: a training step's loss is a single node.
+_mse_op = ops.Operation("mse_loss", _squared_error,
+                        _squared_error_rule,
+                        lambda g, p, t, reduction, out: -_squared_error_rule(g, p, t, reduction, out),
+                        None)
+
+
 def mse_loss(prediction: Any, target: Any, reduction: str = "mean") -> Value:
-    """(prediction - target)**2 per element, then reduced."""
+    """(prediction - target)**2 per element, then reduced. d/dprediction = 2 (prediction - target) (/ n for the mean)."""
     _check_reduction(reduction, "mse_loss")
     prediction, target = _matching(prediction, target, "mse_loss")
-    difference = prediction - target
-    return _reduce(difference * difference, reduction)
+    return _mse_op(prediction, target, reduction)
 
 
 # ---------------------------------------------------------------------- binary cross entropy

@@ -1,0 +1,200 @@
+"""The five benchmark workloads: their data, and their tinygrad_edu and PyTorch versions.
+
+Every implementation of a workload starts from the same arrays (made here from
+fixed seeds) and returns the same quantities (final weights, or gradients) as a
+list of numpy arrays, so run.py can check they agree before it trusts a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import hand_numpy
+
+import tinygrad_edu
+from tinygrad_edu import nn, optim
+
+
+@dataclass
+class Workload:
+    """A named problem: ``make(dtype, size)`` builds its inputs, each implementation solves it."""
+
+    name: str
+    description: str
+    make: Callable[[Any, int], dict[str, Any]]
+    implementations: dict[str, Callable[..., list[np.ndarray]]] = field(default_factory=dict)
+    per_iteration: int = 0  # if set, times are also reported per iteration (W5)
+
+
+def _uniform_layer(rng: np.random.Generator, fan_in: int, fan_out: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    bound = 1 / np.sqrt(fan_in)
+    return (rng.uniform(-bound, bound, (fan_out, fan_in)).astype(dtype),
+            rng.uniform(-bound, bound, fan_out).astype(dtype))
+
+
+# ---------------------------------------------------------------------- the problems
+
+
+def make_single_neuron(dtype: Any, steps: int) -> dict[str, Any]:
+    X = np.array([[0, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1]], dtype=dtype)
+    y = np.array([[0, 0, 1, 0, 1, 1]], dtype=dtype).T
+    w = (2 * np.random.RandomState(42).random_sample((3, 1)) - 1).astype(dtype)  # the notebook's start
+    return {"X": X, "y": y, "w": w, "steps": steps, "lr": 1.0}
+
+
+def make_xor(dtype: Any, steps: int) -> dict[str, Any]:
+    rng = np.random.default_rng(2)
+    W1, b1 = _uniform_layer(rng, 2, 4, dtype)
+    W2, b2 = _uniform_layer(rng, 4, 1, dtype)
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
+    y = np.array([[0], [1], [1], [0]], dtype=dtype)
+    return {"X": X, "y": y, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "steps": steps, "lr": 1.0}
+
+
+def make_mlp(dtype: Any, steps: int) -> dict[str, Any]:
+    rng = np.random.default_rng(3)
+    W1, b1 = _uniform_layer(rng, 784, 256, dtype)
+    W2, b2 = _uniform_layer(rng, 256, 10, dtype)
+    X = rng.standard_normal((128, 784)).astype(dtype)
+    Y = np.eye(10, dtype=dtype)[rng.integers(0, 10, 128)]
+    return {"X": X, "y": Y, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "steps": steps, "lr": 0.1}
+
+
+def make_chain(dtype: Any, n: int) -> dict[str, Any]:
+    return {"n": n}
+
+
+def make_tiny(dtype: Any, iterations: int) -> dict[str, Any]:
+    return {"a": np.array([0.5], dtype), "b": np.array([-1.5], dtype), "c": np.array([2.0], dtype),
+            "iterations": iterations}
+
+
+# ---------------------------------------------------------------------- tinygrad_edu
+
+
+def _linear(weight: np.ndarray, bias: np.ndarray | None) -> nn.Linear:
+    layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, dtype=weight.dtype)
+    layer.load_state_dict({"weight": weight} if bias is None else {"weight": weight, "bias": bias})
+    return layer
+
+
+def _train(model: nn.Module, loss_of: Callable[[], Any], lr: float, steps: int) -> list[np.ndarray]:
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_of().backward()
+        optimizer.step()
+    return [p.data for p in model.parameters()]
+
+
+def ours_single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, lr: float) -> list[np.ndarray]:
+    model = nn.Sequential(_linear(w.T, None), nn.Sigmoid())
+    loss_fn = nn.MSELoss(reduction="sum")
+    (weight,) = _train(model, lambda: 0.5 * loss_fn(model(X), y), lr, steps)
+    return [weight.T]
+
+
+def ours_mlp(activation: type[nn.Module]) -> Callable[..., list[np.ndarray]]:
+    def run(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
+            steps: int, lr: float) -> list[np.ndarray]:
+        output = [nn.Sigmoid()] if activation is nn.Sigmoid else []  # W2 squashes its output, W3 does not
+        model = nn.Sequential(_linear(W1, b1), activation(), _linear(W2, b2), *output)
+        loss_fn = nn.MSELoss()
+        return _train(model, lambda: loss_fn(model(X), y), lr, steps)
+    return run
+
+
+def ours_chain(n: int) -> list[np.ndarray]:
+    x = tinygrad_edu.Value(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    y.backward()
+    return [y.data, x.grad]
+
+
+def ours_tiny(a: np.ndarray, b: np.ndarray, c: np.ndarray, iterations: int) -> list[np.ndarray]:
+    a, b, c = tinygrad_edu.Value(a), tinygrad_edu.Value(b), tinygrad_edu.Value(c)
+    for _ in range(iterations):
+        (a * b + c).sum().backward()
+    return [a.grad, b.grad, c.grad]
+
+
+# ---------------------------------------------------------------------- PyTorch (imported only when asked for)
+
+
+def torch_versions() -> dict[str, Callable[..., list[np.ndarray]]]:
+    """The PyTorch implementations, keyed by workload; empty when torch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return {}
+    torch.set_num_threads(1)  # small graphs: thread hand-offs only cost time
+
+    def linear(weight: np.ndarray, bias: np.ndarray | None) -> Any:
+        layer = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None,
+                                dtype=torch.float64 if weight.dtype == np.float64 else torch.float32)
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(weight))
+            if bias is not None:
+                layer.bias.copy_(torch.from_numpy(bias))
+        return layer
+
+    def train(model: Any, loss_of: Callable[[], Any], lr: float, steps: int) -> list[np.ndarray]:
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss_of().backward()
+            optimizer.step()
+        return [p.detach().numpy().copy() for p in model.parameters()]
+
+    def single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, lr: float) -> list[np.ndarray]:
+        model = torch.nn.Sequential(linear(w.T.copy(), None), torch.nn.Sigmoid())
+        loss_fn = torch.nn.MSELoss(reduction="sum")
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+        (weight,) = train(model, lambda: 0.5 * loss_fn(model(Xt), yt), lr, steps)
+        return [weight.T]
+
+    def mlp(activation: Any) -> Callable[..., list[np.ndarray]]:
+        def run(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
+                steps: int, lr: float) -> list[np.ndarray]:
+            output = [torch.nn.Sigmoid()] if activation is torch.nn.Sigmoid else []
+            model = torch.nn.Sequential(linear(W1, b1), activation(), linear(W2, b2), *output)
+            loss_fn = torch.nn.MSELoss()
+            Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+            return train(model, lambda: loss_fn(model(Xt), yt), lr, steps)
+        return run
+
+    def chain(n: int) -> list[np.ndarray]:
+        x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        y.backward()
+        return [y.detach().numpy(), x.grad.numpy()]
+
+    def tiny(a: np.ndarray, b: np.ndarray, c: np.ndarray, iterations: int) -> list[np.ndarray]:
+        a, b, c = (torch.tensor(v, requires_grad=True) for v in (a, b, c))
+        for _ in range(iterations):
+            (a * b + c).sum().backward()
+        return [a.grad.numpy(), b.grad.numpy(), c.grad.numpy()]
+
+    return {"W1": single_neuron, "W2": mlp(torch.nn.Sigmoid), "W3": mlp(torch.nn.ReLU), "W4": chain, "W5": tiny}
+
+
+WORKLOADS = {
+    "W1": Workload("W1", "single neuron (notebook), 10,000 steps", make_single_neuron,
+                   {"numpy": hand_numpy.single_neuron, "tinygrad_edu": ours_single_neuron}),
+    "W2": Workload("W2", "XOR 2-4-1 sigmoid MLP, 5,000 steps", make_xor,
+                   {"numpy": hand_numpy.mlp_sigmoid, "tinygrad_edu": ours_mlp(nn.Sigmoid)}),
+    "W3": Workload("W3", "784-256-10 ReLU MLP, batch 128, 50 steps", make_mlp,
+                   {"numpy": hand_numpy.mlp_relu, "tinygrad_edu": ours_mlp(nn.ReLU)}),
+    "W4": Workload("W4", "chain y = y * 1.0001 + 0.0001, forward + backward", make_chain,
+                   {"numpy": hand_numpy.chain, "tinygrad_edu": ours_chain}),
+    "W5": Workload("W5", "(a * b + c).sum().backward() on 1-element arrays", make_tiny,
+                   {"numpy": hand_numpy.tiny_ops, "tinygrad_edu": ours_tiny}),
+}

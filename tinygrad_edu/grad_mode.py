@@ -1,0 +1,66 @@
+"""Grad mode: whether operations record the graph that backpropagation needs.
+
+On by default. ``no_grad`` turns it off for a block or a function (for
+evaluation, and for updating parameters); ``enable_grad`` turns it back on.
+The flag belongs to the thread that sets it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode(threading.local):
+    """Whether operations record a graph; one flag per thread, on by default."""
+
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations in this thread record the graph for backpropagation."""
+    return _mode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode and restores it on exit."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._previous = _mode.enabled
+        _mode.enabled = self.enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.enabled = self._previous
+
+    def __call__(self, func: F) -> F:
+        @wraps(func)
+        def with_mode(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return with_mode  # type: ignore[return-value]
+
+
+class no_grad(_SetGradMode):
+    """Operations inside ``with no_grad():`` (or a function decorated with it) record no graph.
+
+    Their results have ``requires_grad=False``, so nothing can backpropagate
+    through them: use it for evaluation and for updating parameters.
+    """
+
+    enabled = False
+
+
+class enable_grad(_SetGradMode):
+    """Turn graph recording back on inside a ``no_grad`` block."""
+
+    enabled = True
