@@ -32,17 +32,21 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     A file that is not such a save, or is damaged, gives a ValueError saying so.
     """
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:
-            if _MARK not in archive.files:
-                raise ValueError("it is an .npz file, but not one written by tinygrad_edu.save")
-            flat = {key: archive[key] for key in archive.files if key != _MARK}
-    except AttributeError:  # np.load read a single .npy array, which has no .files
-        raise ValueError(f"load: {os.fspath(path)!r} holds a single .npy array, not a tinygrad_edu save") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise ValueError(f"load: cannot read {os.fspath(path)!r} as a tinygrad_edu save: {error}") from None
+        with open(path, "rb") as file:
+            archive = np.load(file, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single .npy array, not a tinygrad_edu save")
+            with archive:
+                if _MARK not in archive.files:
+                    raise ValueError("it is an .npz file, but not one written by tinygrad_edu.save")
+                flat = {key: archive[key] for key in archive.files if key != _MARK}
+    except FileNotFoundError:
+        raise
+    # A damaged zip can fail in any of these ways, depending on which bytes are hit.
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
+        raise ValueError(f"load: cannot read {name!r} as a tinygrad_edu save: {error}") from None
     return _unflatten(flat)
 
 
@@ -53,6 +57,8 @@ def _flatten(tree: dict[Any, Any], prefix: str, flat: dict[str, np.ndarray]) -> 
             raise ValueError(f"save: key {key!r} is empty or contains '/', which marks nesting")
         name = prefix + key
         if isinstance(value, dict):
+            if not value:
+                flat[name + "/"] = np.array(0)  # a key ending in "/" stands for an empty dict
             _flatten(value, name + "/", flat)
             continue
         array = np.asarray(value.data if isinstance(value, Value) else value)
@@ -69,5 +75,6 @@ def _unflatten(flat: dict[str, np.ndarray]) -> dict[str, Any]:
         node = root
         for part in path:
             node = node.setdefault(part, {})
-        node[last] = array
+        if last:
+            node[last] = array
     return root

@@ -87,10 +87,13 @@ def _bce(p: np.ndarray, t: np.ndarray) -> np.ndarray:
         return (t - 1) * np.maximum(np.log1p(-p), -100) - t * np.maximum(np.log(p), -100)
 
 
+_BCE_EPSILON = float(np.float32(1e-12))
+
 _bce_op = ops.Operation(
     "binary_cross_entropy", _bce,
-    # d/dp = (p - t) / (p (1 - p)); PyTorch keeps the denominator at least 1e-12.
-    lambda g, p, t, out: g * (p - t) / ops.maximum(p * (1 - p), 1e-12),
+    # d/dp = (p - t) / (p (1 - p)); PyTorch keeps the denominator at least
+    # 1e-12 as a float32, which is 9.99999996e-13.
+    lambda g, p, t, out: g * (p - t) / ops.maximum(p * (1 - p), _BCE_EPSILON),
     # d/dt = log(1 - p) - log(p) = -logit(p).
     lambda g, p, t, out: g * (ops.log(1 - p) - ops.log(p)))
 

@@ -39,46 +39,15 @@ class Module:
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """(dotted name, Value) for every parameter, each once, in definition order."""
-        seen: set[int] = set()
-        # An explicit stack rather than recursion, with children pushed in reverse
-        # so that they come off it in definition order.
-        stack: list[tuple[str, Any]] = [("", self)]
-        while stack:
-            name, item = stack.pop()
-            if isinstance(item, Value):
-                if id(item) not in seen:
-                    seen.add(id(item))
-                    yield name, item
-                continue
-            if isinstance(item, Module):
-                children = list(item.named_children())
-            elif isinstance(item, (list, tuple)):
-                children = [(str(i), x) for i, x in enumerate(item)]
-            elif isinstance(item, dict):
-                children = [(str(k), x) for k, x in item.items()]
-            else:
-                continue
-            prefix = f"{name}." if name else ""
-            stack.extend((prefix + child_name, child) for child_name, child in reversed(children))
+        return ((name, item) for name, item in _walk(self) if isinstance(item, Value))
 
     def parameters(self) -> list[Value]:
         """Every parameter (Value) of this module and its submodules, each once, in definition order."""
         return [p for _, p in self.named_parameters()]
 
     def modules(self) -> list[Module]:
-        """This module and every module inside it, parents before children."""
-        found: list[Module] = []
-        stack: list[Any] = [self]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, Module):
-                found.append(item)
-                stack.extend(reversed([child for _, child in item.named_children()]))
-            elif isinstance(item, (list, tuple)):
-                stack.extend(reversed(item))
-            elif isinstance(item, dict):
-                stack.extend(reversed(list(item.values())))
-        return found
+        """This module and every module inside it, each once, parents before children."""
+        return [item for _, item in _walk(self) if isinstance(item, Module)]
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to None."""
@@ -128,7 +97,8 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        children = [(name, child) for name, child in self.named_children() if isinstance(child, Module)]
+        children = [(name, item) for name, item in _walk(self, into_modules=False)
+                    if isinstance(item, Module) and item is not self]
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"{type(self).__name__}({self.extra_repr()}"]
@@ -170,3 +140,35 @@ class Sequential(Module):
 
     def __len__(self) -> int:
         return len(self.layers)
+
+
+def _members(item: Any) -> list[tuple[str, Any]]:
+    """The named things directly inside a module, list, tuple or dict (nothing for anything else)."""
+    if isinstance(item, Module):
+        return list(item.named_children())
+    if isinstance(item, (list, tuple)):
+        return [(str(i), x) for i, x in enumerate(item)]
+    if isinstance(item, dict):
+        return [(str(key), x) for key, x in item.items()]
+    return []
+
+
+def _walk(root: Module, into_modules: bool = True) -> Iterator[tuple[str, Any]]:
+    """(dotted name, item) for root and every Value, Module, list, tuple and dict inside it.
+
+    Depth first, in definition order, each object once: a Value shared by two
+    layers is found once, and a module that refers back to its parent does
+    not send the walk round in circles. With ``into_modules=False`` the walk
+    does not look inside modules other than root.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[str, Any]] = [("", root)]  # an explicit stack, children pushed in reverse
+    while stack:
+        name, item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield name, item
+        if item is root or into_modules or not isinstance(item, Module):
+            prefix = f"{name}." if name else ""
+            stack.extend((prefix + child_name, child) for child_name, child in reversed(_members(item)))

@@ -1,0 +1,139 @@
+"""The examples run as a user would run them, and print what the README promises:
+the notebook's numbers to the last digit, XOR learned by the network and not by
+one neuron, a PNG plot, and the chain rule by hand equal to backward()."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER = r"[-+]?\d+\.\d+"
+
+
+def run_example(*args, timeout=120, want_stderr=False):
+    """Run `python examples/<args>` from the repository root; return its stdout (and stderr), failing on a non-zero exit."""
+    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{args} exited with {result.returncode}:\n{result.stderr}"
+    return (result.stdout, result.stderr) if want_stderr else result.stdout
+
+
+def numbers_after(text, heading, until=None):
+    """The decimal numbers, as printed, between a heading line and the next heading (or the end)."""
+    start = text.index(heading) + len(heading)
+    end = text.index(until, start) if until else len(text)
+    return re.findall(NUMBER, text[start:end])
+
+
+# ---------------------------------------------------------------------- single neuron
+
+
+@pytest.fixture(scope="module")
+def single_neuron_output():
+    return run_example("examples/single_neuron.py")
+
+
+def test_single_neuron_prints_the_notebooks_numbers(single_neuron_output):
+    """Weights before and after 10,000 steps and both predictions equal the notebook's, all 8 decimals."""
+    out = single_neuron_output
+    before = "Neural network weights before training (random initialization):"
+    after = "Neural network weights after training:"
+    first = "Inferring predicting from the network for [1, 0, 0] -> ?:"
+    second = "Inferring predicting from the network for [0, 1, 1] -> ?:"
+    assert numbers_after(out, before, after) == ["-0.25091976", "0.90142861", "0.46398788"]
+    assert numbers_after(out, after, first) == ["-4.21652261", "12.79677774", "-4.21664048"]
+    assert numbers_after(out, first, second) == ["0.01453545"]
+    assert numbers_after(out, second) == ["0.99981224"]
+
+
+def test_single_neuron_graph_option(tmp_path):
+    """--graph draws the loss's graph when `dot` is installed, and otherwise says how to install it."""
+    path = tmp_path / "neuron.svg"
+    out = run_example("examples/single_neuron.py", "--steps", "2", "--graph", str(path))
+    if shutil.which("dot") is None:
+        assert not path.exists()
+    else:
+        assert f"graph of the loss written to {path}" in out
+        assert b"<svg" in path.read_bytes()
+
+
+# ---------------------------------------------------------------------- XOR
+
+
+@pytest.fixture(scope="module")
+def xor_run(tmp_path_factory):
+    """One run of the XOR example without progress bars, also writing its plot."""
+    plot = tmp_path_factory.mktemp("xor") / "xor.png"
+    out, err = run_example("examples/xor.py", "--no-progress", "--plot", str(plot), want_stderr=True)
+    return out, err, plot
+
+
+def truth_table(out, heading):
+    """{(x1, x2): output} from the table printed under the heading."""
+    section = out[out.index(heading):]
+    rows = re.findall(r"^\s+([01])\s+([01]) \|\s+([01])\s+\| (\d\.\d{4})", section, flags=re.M)[:4]
+    assert len(rows) == 4
+    return {(int(a), int(b)): (int(t), float(o)) for a, b, t, o in rows}
+
+
+def on_the_right_side(table):
+    return [(o > 0.5) == (t == 1) and abs(o - 0.5) >= 1e-3 for t, o in table.values()]
+
+
+def test_xor_network_learns_and_single_neuron_does_not(xor_run):
+    """All four outputs of the 2-4-1 network are on the target's side of 0.5; the single neuron's are not."""
+    out, err, _ = xor_run
+    network = truth_table(out, "A 2-4-1 network")
+    neuron = truth_table(out, "One neuron (2-1)")
+    assert set(network) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert [t for t, _ in network.values()] == [0, 1, 1, 0]
+    assert all(on_the_right_side(network))
+    assert not all(on_the_right_side(neuron))
+    assert "All four right" in out
+    assert "step" not in err  # --no-progress: no tqdm bars (they go to stderr)
+
+
+def test_xor_plot_is_a_png(xor_run):
+    """--plot writes a PNG file (signature checked) of a real size."""
+    out, _, plot = xor_run
+    assert f"plot written to {plot}" in out
+    content = plot.read_bytes()
+    assert content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(content) > 10_000
+
+
+# ---------------------------------------------------------------------- chain rule and --help
+
+
+def chain_rule_columns(out):
+    """[(by hand, by backward())] for dloss/dw1..3 as printed."""
+    rows = re.findall(rf"^dloss/dw(\d)\s+({NUMBER})\s+({NUMBER})$", out, flags=re.M)
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    return [(a, b) for _, a, b in rows]
+
+
+@pytest.mark.parametrize("args", [[], ["--inputs", "0.5", "-1", "2", "--target", "0"]], ids=["default", "custom"])
+def test_chain_rule_by_hand_equals_backward(args):
+    """Both columns print the same ten-decimal numbers, and they are not all zero."""
+    out = run_example("examples/chain_rule.py", *args)
+    columns = chain_rule_columns(out)
+    assert all(by_hand == backward for by_hand, backward in columns)
+    assert any(float(by_hand) != 0 for by_hand, _ in columns)
+    if not args:
+        assert columns[0][0] == "-0.0772537204"
+
+
+@pytest.mark.parametrize("script, options", [
+    ("examples/single_neuron.py", ["--steps", "--lr", "--graph"]),
+    ("examples/xor.py", ["--seed", "--steps", "--lr", "--hidden", "--plot", "--no-progress"]),
+    ("examples/chain_rule.py", ["--inputs", "--target"]),
+])
+def test_help(script, options):
+    """--help exits 0 and lists the example's options."""
+    out = run_example(script, "--help", timeout=30)
+    assert out.startswith("usage:")
+    for option in options:
+        assert option in out

@@ -1,0 +1,396 @@
+"""Module: parameter discovery and names, zero_grad, train/eval, repr, state_dict and
+load_state_dict; Sequential; Linear's initialization, inputs and errors; manual_seed."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Value, nn
+
+
+class Affine(nn.Module):
+    """A hand-written layer: one Value per attribute, plus attributes that are not parameters."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.scale = Value(np.full(n, 2.0))
+        self.size = n
+        self.label = "affine"
+        self.constant = np.ones(n)  # a numpy array is not a parameter
+        self.nothing = None
+        self.shift = Value(np.zeros(n))
+
+    def forward(self, x):
+        return x * self.scale + self.shift
+
+
+class Net(nn.Module):
+    """Parameters directly, in a submodule, in a list, a tuple, a dict and a nested list."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = Value(np.ones(2))
+        self.hidden = nn.Linear(2, 3)
+        self.layers = [nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 1)]
+        self.pair = (Value(1.0), Value(2.0))
+        self.blocks = {"a": nn.Linear(1, 1), "b": Affine(1)}
+        self.nested = [[Value(3.0)], {"deep": Value(4.0)}]
+
+    def forward(self, x):
+        x = self.hidden(x * self.first)
+        for layer in self.layers:
+            x = layer(x)
+        return self.blocks["b"](self.blocks["a"](x))
+
+
+NET_NAMES = [
+    "first", "hidden.weight", "hidden.bias",
+    "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias",
+    "pair.0", "pair.1",
+    "blocks.a.weight", "blocks.a.bias", "blocks.b.scale", "blocks.b.shift",
+    "nested.0.0", "nested.1.deep",
+]
+
+
+# ---------------------------------------------------------------------- finding parameters
+
+
+def test_call_runs_forward():
+    """module(x) returns what forward(x) computes."""
+    layer = Affine(3)
+    x = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(layer(x).data, layer.forward(x).data)
+    np.testing.assert_array_equal(layer(x).data, 2 * x)
+
+
+def test_named_parameters_finds_everything_with_dotted_names_in_definition_order():
+    """Values in attributes, submodules, lists, tuples, dicts and nested containers, with PyTorch-style names."""
+    net = Net()
+    named = list(net.named_parameters())
+    assert [name for name, _ in named] == NET_NAMES
+    assert named[1][1] is net.hidden.weight
+    assert named[5][1] is net.layers[2].weight
+    assert named[12][1] is net.blocks["b"].shift
+    assert named[14][1] is net.nested[1]["deep"]
+    assert [p for _, p in named] == net.parameters()
+    assert all(type(p) is Value for p in net.parameters())
+
+
+def test_non_values_are_not_parameters():
+    """Numbers, strings, numpy arrays and None on a module are not parameters."""
+    assert [name for name, _ in Affine(2).named_parameters()] == ["scale", "shift"]
+
+
+def test_shared_value_is_listed_once_under_its_first_name():
+    """A Value stored twice (tied weights) is one parameter, named where it first appears."""
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Linear(3, 2)
+            self.decoder = nn.Linear(2, 3)
+            self.again = self.encoder.weight  # the same Value: not repeated
+            self.many = [self.encoder.bias, self.encoder.bias]
+
+    model = Tied()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"]
+    assert len({id(p) for p in model.parameters()}) == 4
+
+
+def test_shared_submodule_parameters_listed_once():
+    """A module used twice in a Sequential contributes its parameters once."""
+    tg.manual_seed(0)
+    block = nn.Linear(2, 2)
+    model = nn.Sequential(block, nn.Tanh(), block)
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    params = model.parameters()
+    assert len(params) == 2 and params[0] is block.weight and params[1] is block.bias
+
+
+def test_sequential_names_match_torch_convention():
+    """Sequential numbers its modules; activations have no parameters; nesting adds a level."""
+    model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+    assert [name for name, _ in model.named_parameters()] == [
+        "0.weight", "0.bias", "2.weight", "2.bias", "3.1.weight", "3.1.bias"]
+    assert [p.shape for p in model.parameters()] == [(4, 2), (4,), (3, 4), (3,), (1, 3), (1,)]
+
+
+def test_zero_grad_clears_every_parameter_gradient():
+    """After backward every parameter has a gradient; zero_grad sets all of them to None."""
+    net = Net()
+    net(np.array([[1.0, 2.0]])).sum().backward()
+    used = [name for name, p in net.named_parameters() if p.grad is not None]
+    assert "hidden.weight" in used and "blocks.b.shift" in used
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_train_and_eval_are_recursive():
+    """eval() and train() set `training` on the module and every module inside it, lists and dicts included."""
+    net = Net()
+    modules = net.modules()
+    assert len(modules) == 1 + 1 + 3 + 2  # net, hidden, three in layers, two in blocks
+    assert all(m.training for m in modules)
+    assert net.eval() is net
+    assert not any(m.training for m in modules)
+    assert not net.layers[1].training and not net.blocks["b"].training
+    assert net.train() is net
+    assert all(m.training for m in modules)
+    net.train(False)
+    assert not any(m.training for m in modules)
+
+
+# ---------------------------------------------------------------------- repr
+
+
+def test_sequential_repr_shows_the_tree():
+    """The repr of nested modules reads like PyTorch's: one indented line per child, sizes shown."""
+    model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Sequential(nn.Linear(4, 1, bias=False), nn.ReLU()))
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=4, bias=True)\n"
+        "  (1): Sigmoid()\n"
+        "  (2): Sequential(\n"
+        "    (0): Linear(in_features=4, out_features=1, bias=False)\n"
+        "    (1): ReLU()\n"
+        "  )\n"
+        ")")
+    assert repr(nn.Tanh()) == "Tanh()"
+    assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
+
+
+def test_repr_shows_submodules_held_in_lists_and_dicts():
+    """Modules in a list or dict attribute are part of the tree (parameters() and eval() find them), so the repr shows them."""
+    text = repr(Net())
+    assert "(hidden): Linear(in_features=2, out_features=3, bias=True)" in text
+    assert "Linear(in_features=3, out_features=1, bias=True)" in text  # layers[2]
+    assert "Tanh()" in text  # layers[1]
+    assert "Linear(in_features=1, out_features=1, bias=True)" in text  # blocks["a"]
+    assert "Affine()" in text  # blocks["b"]
+
+
+# ---------------------------------------------------------------------- state_dict, load_state_dict
+
+
+def test_state_dict_is_a_copy_by_name():
+    """state_dict maps every dotted name to a copy of the data: changing one side leaves the other alone."""
+    net = Net()
+    state = net.state_dict()
+    assert list(state) == NET_NAMES
+    for name, p in net.named_parameters():
+        assert isinstance(state[name], np.ndarray) and not isinstance(state[name], Value)
+        np.testing.assert_array_equal(state[name], p.data)
+        assert not np.shares_memory(state[name], p.data)
+    state["hidden.weight"][...] = 123.0
+    assert not np.any(net.hidden.weight.data == 123.0)
+    net.hidden.bias.data[...] = -7.0
+    assert not np.any(state["hidden.bias"] == -7.0)
+
+
+def test_load_state_dict_round_trip_gives_the_same_outputs():
+    """Loading one model's state into a differently initialized one makes them compute the same thing."""
+    tg.manual_seed(1)
+    a = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
+    tg.manual_seed(2)
+    b = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    assert not np.allclose(a(x).data, b(x).data)
+    state = a.state_dict()
+    b.load_state_dict(state)
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+    state["0.weight"][...] = 0.0  # the loaded values were copied, not shared
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+    assert not np.shares_memory(b[0].weight.data, a[0].weight.data)
+
+
+def test_load_state_dict_accepts_values_and_lists():
+    """Entries may be Values or nested lists of numbers, converted to the parameter's shape."""
+    layer = nn.Linear(2, 1)
+    layer.load_state_dict({"weight": [[1.0, 2.0]], "bias": Value([0.5])})
+    np.testing.assert_array_equal(layer.weight.data, [[1.0, 2.0]])
+    np.testing.assert_array_equal(layer.bias.data, [0.5])
+    assert layer.weight.dtype == np.float64
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: d.pop("0.bias"), ["missing: '0.bias'"]),
+    (lambda d: d.update(extra=np.zeros(2)), ["unexpected: 'extra'"]),
+    (lambda d: d.update({"2.weight": np.zeros((2, 4))}), ["'2.weight'", "(2, 4)", "(1, 4)"]),
+    (lambda d: (d.pop("0.weight"), d.update({"3.weight": np.zeros(1), "2.bias": np.zeros((1, 1))})),
+     ["missing: '0.weight'", "unexpected: '3.weight'", "'2.bias'", "(1, 1)", "(1,)"]),
+], ids=["missing", "unexpected", "wrong-shape", "all-three-at-once"])
+def test_load_state_dict_rejects_and_changes_nothing(change, expected):
+    """Missing, unexpected and wrongly shaped entries: one ValueError naming each, and no parameter changed."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    before = model.state_dict()
+    bad = {name: np.full_like(array, 9.0) for name, array in before.items()}
+    change(bad)
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict(bad)
+    for text in expected:
+        assert text in str(info.value)
+    after = model.state_dict()
+    for name in before:
+        np.testing.assert_array_equal(after[name], before[name])
+
+
+def test_load_state_dict_rejects_non_numbers():
+    """An entry of strings is rejected with its name, and nothing changes."""
+    layer = nn.Linear(1, 1)
+    before = layer.state_dict()
+    with pytest.raises(ValueError, match="'bias'"):
+        layer.load_state_dict({"weight": np.ones((1, 1)), "bias": np.array(["x"])})
+    np.testing.assert_array_equal(layer.weight.data, before["weight"])
+
+
+# ---------------------------------------------------------------------- Sequential
+
+
+def test_sequential_indexing_slicing_iteration_len():
+    """model[i], model[-1], model[a:b] (a Sequential of the same modules), iter and len."""
+    layers = [nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), nn.Sigmoid()]
+    model = nn.Sequential(*layers)
+    assert len(model) == 4
+    assert list(model) == layers and all(a is b for a, b in zip(model, layers))
+    assert model[0] is layers[0] and model[-1] is layers[3]
+    head = model[:2]
+    assert isinstance(head, nn.Sequential) and len(head) == 2
+    assert head[0] is layers[0] and head[1] is layers[1]
+    assert len(model[::2]) == 2 and model[::2][1] is layers[2]
+    x = np.array([[0.5, -1.0]])
+    np.testing.assert_array_equal(model(x).data, model[2:](head(x)).data)
+    with pytest.raises(IndexError):
+        model[4]
+
+
+def test_sequential_forward_applies_modules_in_order():
+    """Sequential(f, g)(x) == g(f(x))."""
+    f, g = nn.Linear(2, 2), nn.Tanh()
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    np.testing.assert_array_equal(nn.Sequential(f, g)(x).data, np.tanh(x @ f.weight.data.T + f.bias.data))
+    assert len(nn.Sequential()) == 0 and nn.Sequential()(x) is x
+
+
+def test_sequential_rejects_non_modules():
+    """A function or a Value is not a Module: TypeError naming its position."""
+    with pytest.raises(TypeError, match="argument 1"):
+        nn.Sequential(nn.Linear(1, 1), np.tanh)
+
+
+# ---------------------------------------------------------------------- Linear
+
+
+@pytest.mark.parametrize("n_in, n_out", [(1, 1), (3, 2), (4, 7), (100, 5)])
+def test_linear_shapes_and_initial_bounds(n_in, n_out):
+    """weight (out, in) and bias (out,), float64, all within +-1/sqrt(in), and not all equal."""
+    layer = nn.Linear(n_in, n_out)
+    assert layer.weight.shape == (n_out, n_in) and layer.bias.shape == (n_out,)
+    assert layer.weight.dtype == np.float64 and layer.weight.requires_grad
+    bound = 1 / math.sqrt(n_in)
+    for p in (layer.weight, layer.bias):
+        assert np.all(np.abs(p.data) <= bound)
+    values = np.concatenate([layer.weight.data.ravel(), layer.bias.data])
+    assert len(np.unique(values)) == values.size  # drawn, not a constant fill
+
+
+def test_linear_initialization_fills_its_range():
+    """Many draws spread over most of [-1/sqrt(in), 1/sqrt(in)], both signs (a uniform, not a narrower law)."""
+    w = nn.Linear(16, 500).weight.data
+    assert w.max() > 0.9 * 0.25 and w.min() < -0.9 * 0.25
+    assert abs(w.mean()) < 0.02
+
+
+def test_linear_without_bias():
+    """bias=False: no bias parameter, and the output is x @ weight.T."""
+    layer = nn.Linear(3, 2, bias=False)
+    assert layer.bias is None
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(layer(x).data, layer.weight.data @ x, rtol=1e-15)
+
+
+def test_manual_seed_makes_weights_reproducible():
+    """The same seed gives the same weights; a different seed gives different ones."""
+    tg.manual_seed(123)
+    a = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2)).state_dict()
+    tg.manual_seed(123)
+    b = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2)).state_dict()
+    tg.manual_seed(124)
+    c = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2)).state_dict()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
+        assert not np.array_equal(a[name], c[name])
+
+
+def test_layers_draw_from_the_library_generator_only():
+    """numpy's global seed does not change the weights; the library generator does advance between layers."""
+    tg.manual_seed(5)
+    np.random.seed(0)
+    a = nn.Linear(3, 3).weight.data
+    tg.manual_seed(5)
+    np.random.seed(1)
+    b = nn.Linear(3, 3).weight.data
+    c = nn.Linear(3, 3).weight.data
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(b, c)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "1"])
+def test_manual_seed_rejects_bad_seeds(seed):
+    """Seeds must be non-negative integers."""
+    with pytest.raises(ValueError):
+        tg.manual_seed(seed)
+
+
+@pytest.mark.parametrize("make_input", [
+    lambda a: a,                      # numpy array
+    lambda a: a.tolist(),             # nested list
+    lambda a: Value(a),               # Value
+], ids=["numpy", "list", "Value"])
+@pytest.mark.parametrize("batch_shape", [(), (1,), (5,), (2, 3)], ids=str)
+def test_linear_accepts_batched_inputs(make_input, batch_shape):
+    """Inputs of shape (..., in): numpy arrays, lists and Values, unbatched, batched and 3-D."""
+    layer = nn.Linear(3, 2)
+    x = np.random.default_rng(0).standard_normal(batch_shape + (3,))
+    y = layer(make_input(x))
+    assert y.shape == batch_shape + (2,)
+    np.testing.assert_allclose(y.data, x @ layer.weight.data.T + layer.bias.data, rtol=1e-14)
+
+
+def test_linear_integer_numpy_input():
+    """An integer numpy array (as in the notebook) is read as floats."""
+    layer = nn.Linear(3, 1, bias=False)
+    layer.load_state_dict({"weight": np.array([[0.5, -1.0, 2.0]])})
+    y = layer(np.array([1, 0, 1]))
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.data, [2.5])
+
+
+def test_linear_constant_input_gets_no_gradient_but_parameters_do():
+    """A numpy input is a constant: backward fills the parameters' gradients only."""
+    layer = nn.Linear(2, 1)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    layer(x).sum().backward()
+    np.testing.assert_array_equal(layer.weight.grad, [[4.0, 6.0]])
+    np.testing.assert_array_equal(layer.bias.grad, [2.0])
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 4), (3, 2, 2)])
+def test_linear_wrong_last_dimension_names_both_sizes(shape):
+    """An input whose last axis is not in_features raises ValueError with both sizes."""
+    layer = nn.Linear(3, 2)
+    with pytest.raises(ValueError) as info:
+        layer(np.ones(shape))
+    message = str(info.value)
+    assert re.search(rf"\b{shape[-1]}\b", message) and "in_features=3" in message
+
+
+@pytest.mark.parametrize("n_in, n_out", [(0, 1), (1, 0), (-2, 3), (2.0, 3), (True, 1)])
+def test_linear_rejects_bad_sizes(n_in, n_out):
+    """Feature counts must be positive integers."""
+    with pytest.raises(ValueError):
+        nn.Linear(n_in, n_out)

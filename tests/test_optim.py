@@ -1,0 +1,235 @@
+"""SGD and Adam without PyTorch: single steps by hand, skipped parameters,
+hyper-parameter checks, and state_dict/load_state_dict for resuming training
+(in memory and through tinygrad_edu.save/load)."""
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Value, nn, optim
+
+
+def quadratic_step(optimizer, params, targets):
+    """One step on sum((p - target)**2) over all params: gradient 2 (p - target)."""
+    optimizer.zero_grad()
+    sum(((p - t) ** 2).sum() for p, t in zip(params, targets)).backward()
+    optimizer.step()
+
+
+def test_sgd_step_by_hand():
+    """Plain SGD: p <- p - lr * grad."""
+    p = Value(np.array([1.0, -2.0]))
+    quadratic_step(optim.SGD([p], lr=0.1), [p], [np.zeros(2)])
+    np.testing.assert_allclose(p.data, [1.0 - 0.1 * 2.0, -2.0 + 0.1 * 4.0], rtol=1e-15)
+
+
+def test_sgd_momentum_by_hand():
+    """Momentum 0.9, dampening 0.5: b1 = g1, b2 = 0.9 b1 + 0.5 g2; the second step uses b2."""
+    p = Value(np.array([1.0]))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5)
+    quadratic_step(opt, [p], [np.zeros(1)])      # g1 = 2, b1 = 2, p = 0.8
+    np.testing.assert_allclose(p.data, [0.8], rtol=1e-15)
+    quadratic_step(opt, [p], [np.zeros(1)])      # g2 = 1.6, b2 = 1.8 + 0.8 = 2.6, p = 0.8 - 0.26
+    np.testing.assert_allclose(p.data, [0.54], rtol=1e-14)
+    np.testing.assert_allclose(opt.state[0]["momentum_buffer"], [2.6], rtol=1e-14)
+
+
+def test_adam_first_step_moves_each_weight_by_lr():
+    """Adam's first bias-corrected step is lr * g / (|g| + eps), i.e. lr in the gradient's direction."""
+    p = Value(np.array([3.0, -1.0, 0.001]))
+    quadratic_step(optim.Adam([p], lr=0.01, eps=0.0), [p], [np.zeros(3)])
+    np.testing.assert_allclose(p.data, [3.0 - 0.01, -1.0 + 0.01, 0.001 - 0.01], rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: optim.SGD(ps, lr=0.1),
+    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+    lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.1),
+], ids=["SGD", "SGD-momentum-decay", "Adam-decay"])
+def test_parameters_without_gradient_are_skipped(make):
+    """A parameter whose grad is None is unchanged and gets no state, even with weight decay."""
+    used, unused = Value(np.array([1.0, 2.0])), Value(np.array([3.0, 4.0]))
+    opt = make([used, unused])
+    for _ in range(3):
+        quadratic_step(opt, [used], [np.zeros(2)])
+    np.testing.assert_array_equal(unused.data, [3.0, 4.0])
+    assert not np.array_equal(used.data, [1.0, 2.0])
+    assert opt.state[1] == {}
+    assert 1 not in opt.state_dict()["state"]
+
+
+def test_zero_grad_sets_gradients_to_none():
+    """optimizer.zero_grad() forgets every parameter's gradient, so step() then does nothing."""
+    layer = nn.Linear(2, 1)
+    opt = optim.Adam(layer.parameters(), lr=0.1)
+    layer(np.ones((1, 2))).sum().backward()
+    assert all(p.grad is not None for p in layer.parameters())
+    before = layer.state_dict()
+    opt.zero_grad()
+    assert all(p.grad is None for p in layer.parameters())
+    opt.step()
+    for name, p in layer.named_parameters():
+        np.testing.assert_array_equal(p.data, before[name])
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: optim.SGD(p, lr=-0.1),
+    lambda p: optim.SGD(p, lr=0.1, momentum=-0.5),
+    lambda p: optim.SGD(p, lr=0.1, weight_decay=-1e-4),
+    lambda p: optim.SGD(p, lr=0.1, nesterov=True),
+    lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+    lambda p: optim.SGD(p, lr=float("nan")),
+    lambda p: optim.Adam(p, lr=-1e-3),
+    lambda p: optim.Adam(p, betas=(1.0, 0.999)),
+    lambda p: optim.Adam(p, betas=(0.9, 1.0)),
+    lambda p: optim.Adam(p, betas=(-0.1, 0.999)),
+    lambda p: optim.Adam(p, betas=(0.9,)),
+    lambda p: optim.Adam(p, eps=-1e-8),
+    lambda p: optim.Adam(p, weight_decay=-0.1),
+], ids=["sgd-lr", "sgd-momentum", "sgd-decay", "nesterov-no-momentum", "nesterov-dampening", "sgd-lr-nan",
+        "adam-lr", "adam-beta1=1", "adam-beta2=1", "adam-beta1<0", "adam-one-beta", "adam-eps", "adam-decay"])
+def test_invalid_hyperparameters_are_value_errors(make):
+    """Negative rates, betas outside [0, 1), Nesterov without momentum (or with dampening): ValueError."""
+    with pytest.raises(ValueError):
+        make([Value(np.zeros(2))])
+
+
+def test_parameter_lists_are_checked():
+    """No parameters, a repeated parameter or a non-Value are refused."""
+    p = Value(np.zeros(2))
+    with pytest.raises(ValueError, match="empty"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="more than once"):
+        optim.Adam([p, p])
+    with pytest.raises(TypeError):
+        optim.SGD([p, np.zeros(2)], lr=0.1)
+
+
+def test_optimizer_accepts_a_generator_of_parameters():
+    """params may be any iterable, e.g. a generator: it is read once into a list."""
+    layer = nn.Linear(2, 2)
+    opt = optim.SGD((p for p in layer.parameters()), lr=0.5)
+    layer(np.ones((1, 2))).sum().backward()
+    before = layer.weight.data.copy()
+    opt.step()
+    np.testing.assert_allclose(layer.weight.data, before - 0.5, rtol=1e-15)
+
+
+# ---------------------------------------------------------------------- state_dict and resuming
+
+
+def test_state_dict_is_a_copy():
+    """Changing the returned state does not change the optimizer's."""
+    p = Value(np.array([1.0]))
+    opt = optim.Adam([p], lr=0.1)
+    quadratic_step(opt, [p], [np.zeros(1)])
+    state = opt.state_dict()
+    assert state["hyperparameters"] == {"lr": 0.1, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0}
+    assert int(state["state"][0]["step"]) == 1
+    state["state"][0]["m"][...] = 99.0
+    state["hyperparameters"]["lr"] = 5.0
+    assert opt.state[0]["m"][0] != 99.0 and opt.hyperparameters["lr"] == 0.1
+
+
+def make_problem(seed):
+    """A fresh model (weights from seed) and the fixed data it is trained on."""
+    tg.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    rng = np.random.default_rng(7)
+    return model, rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+
+
+def train(model, opt, x, t, steps):
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.mse_loss(model(x), t).backward()
+        opt.step()
+
+
+OPTIMIZERS = {
+    "SGD": lambda ps: optim.SGD(ps, lr=0.05),
+    "SGD-momentum": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
+    "SGD-nesterov": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True),
+    "Adam": lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), weight_decay=0.01),
+}
+
+
+@pytest.mark.parametrize("through_file", [False, True], ids=["in-memory", "through-save-load"])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("k", [0, 3])
+def test_resuming_equals_training_without_a_break(name, k, through_file, tmp_path):
+    """N steps in one go == k steps, save model and optimizer state, load both into fresh objects, N - k more."""
+    n = 7
+    make = OPTIMIZERS[name]
+    model, x, t = make_problem(0)
+    train(model, make(model.parameters()), x, t, n)
+
+    first, x, t = make_problem(0)
+    first_opt = make(first.parameters())
+    train(first, first_opt, x, t, k)
+    checkpoint = {"model": first.state_dict(), "optimizer": first_opt.state_dict()}
+    if through_file:
+        path = tmp_path / "checkpoint.npz"
+        tg.save(checkpoint, path)
+        checkpoint = tg.load(path)
+
+    resumed, x, t = make_problem(1)  # other initial weights: loading must overwrite them
+    resumed_opt = make(resumed.parameters())
+    resumed.load_state_dict(checkpoint["model"])
+    resumed_opt.load_state_dict(checkpoint["optimizer"])
+    train(resumed, resumed_opt, x, t, n - k)
+
+    for (name_a, a), (name_b, b) in zip(model.named_parameters(), resumed.named_parameters()):
+        assert name_a == name_b
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_resuming_without_the_optimizer_state_differs():
+    """The resumption test can fail: dropping Adam's moments changes the result."""
+    model, x, t = make_problem(0)
+    train(model, OPTIMIZERS["Adam"](model.parameters()), x, t, 6)
+    other, x, t = make_problem(0)
+    opt = OPTIMIZERS["Adam"](other.parameters())
+    train(other, opt, x, t, 3)
+    train(other, OPTIMIZERS["Adam"](other.parameters()), x, t, 3)
+    assert not np.allclose(model[0].weight.data, other[0].weight.data)
+
+
+def test_load_state_dict_restores_hyperparameters():
+    """Loading a state saved with another learning rate and betas takes them over."""
+    p, q = Value(np.zeros(2)), Value(np.zeros(2))
+    source = optim.Adam([p], lr=0.5, betas=(0.5, 0.6))
+    target = optim.Adam([q])
+    target.load_state_dict(source.state_dict())
+    assert target.hyperparameters == {"lr": 0.5, "betas": (0.5, 0.6), "eps": 1e-8, "weight_decay": 0.0}
+
+
+@pytest.mark.parametrize("corrupt, match", [
+    (lambda s: s["state"][0].update(m=np.zeros(3)), "shape"),
+    (lambda s: s["state"][0].update(velocity=np.zeros(2)), "velocity"),
+    (lambda s: s["state"].update({5: {"step": 1}}), "5"),
+    (lambda s: s["hyperparameters"].pop("eps"), "hyper"),
+    (lambda s: s["hyperparameters"].update(lr=-1.0), "lr"),
+    (lambda s: s.pop("hyperparameters"), "hyperparameters"),
+], ids=["wrong-shape", "unknown-key", "bad-index", "missing-hyperparameter", "invalid-lr", "no-hyperparameters"])
+def test_optimizer_load_state_dict_rejects_and_changes_nothing(corrupt, match):
+    """A state that does not fit is a ValueError, and the optimizer keeps its own state and settings."""
+    p = Value(np.array([1.0, 2.0]))
+    opt = optim.Adam([p], lr=0.1)
+    quadratic_step(opt, [p], [np.zeros(2)])
+    before = opt.state_dict()
+    bad = opt.state_dict()
+    corrupt(bad)
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(bad)
+    after = opt.state_dict()
+    assert after["hyperparameters"] == before["hyperparameters"]
+    assert after["state"][0]["step"] == before["state"][0]["step"]
+    np.testing.assert_array_equal(after["state"][0]["m"], before["state"][0]["m"])
+
+
+def test_sgd_state_dict_does_not_fit_adam():
+    """An SGD state loaded into Adam is refused: the hyper-parameters differ."""
+    p = Value(np.zeros(1))
+    with pytest.raises(ValueError):
+        optim.Adam([p]).load_state_dict(optim.SGD([p], lr=0.1).state_dict())

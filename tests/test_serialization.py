@@ -1,0 +1,237 @@
+"""tinygrad_edu.save and load: .npz round trips of module and optimizer state
+dicts, the exact path, and clear ValueErrors (and no code run) for every file
+that is not a save."""
+
+import os
+import pathlib
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Value, nn, optim
+
+
+def assert_same_tree(loaded, original):
+    """Same keys (as strings) at every level, and equal arrays of the same dtype and shape at the leaves."""
+    assert isinstance(loaded, dict)
+    assert sorted(loaded) == sorted(str(k) for k in original)
+    for key, value in original.items():
+        if isinstance(value, dict):
+            assert_same_tree(loaded[str(key)], value)
+        else:
+            expected = np.asarray(value)
+            assert isinstance(loaded[str(key)], np.ndarray)
+            assert loaded[str(key)].dtype == expected.dtype and loaded[str(key)].shape == expected.shape
+            np.testing.assert_array_equal(loaded[str(key)], expected)
+
+
+def test_module_state_dict_round_trip(tmp_path):
+    """A model's state dict comes back with the same names, shapes, dtypes and numbers; loading it reproduces the model."""
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2, bias=False))
+    path = tmp_path / "model.npz"
+    tg.save(model.state_dict(), path)
+    loaded = tg.load(path)
+    assert_same_tree(loaded, model.state_dict())
+    tg.manual_seed(1)
+    copy = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2, bias=False))
+    copy.load_state_dict(loaded)
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    np.testing.assert_array_equal(copy(x).data, model(x).data)
+
+
+def test_nested_optimizer_state_round_trip(tmp_path):
+    """Nested dicts (an Adam state after a few steps) keep their structure; int keys come back as strings."""
+    layer = nn.Linear(2, 3)
+    opt = optim.Adam(layer.parameters(), lr=0.01)
+    for _ in range(2):
+        opt.zero_grad()
+        (layer(np.ones((1, 2))) ** 2).sum().backward()
+        opt.step()
+    checkpoint = {"model": layer.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}
+    tg.save(checkpoint, tmp_path / "ckpt")
+    loaded = tg.load(tmp_path / "ckpt")
+    assert_same_tree(loaded, checkpoint)
+    assert set(loaded["optimizer"]["state"]) == {"0", "1"}
+    assert loaded["optimizer"]["hyperparameters"]["betas"].tolist() == [0.9, 0.999]
+    assert loaded["epoch"].shape == () and int(loaded["epoch"]) == 3
+
+
+def test_empty_nested_dict_survives_round_trip(tmp_path):
+    """An optimizer that holds no state yet (before its first step, or plain SGD) saves and loads: 'state' stays a dict."""
+    p = Value(np.zeros(2))
+    state = optim.SGD([p], lr=0.1).state_dict()
+    assert state["state"] == {}
+    tg.save(state, tmp_path / "sgd.npz")
+    loaded = tg.load(tmp_path / "sgd.npz")
+    assert loaded.get("state") == {}
+    optim.SGD([p], lr=0.3).load_state_dict(loaded)
+
+
+def test_dtypes_and_values_kept(tmp_path):
+    """float32, int, bool and 0-d entries keep their dtype; Values are saved as their data."""
+    state = {"f32": np.arange(3, dtype=np.float32), "i": np.array([1, -2]), "b": np.array(True),
+             "scalar": 2.5, "value": Value(np.array([[1.0, 2.0]]))}
+    tg.save(state, tmp_path / "mixed.npz")
+    loaded = tg.load(tmp_path / "mixed.npz")
+    assert loaded["f32"].dtype == np.float32 and loaded["i"].dtype.kind == "i" and loaded["b"].dtype == bool
+    assert loaded["scalar"].shape == () and float(loaded["scalar"]) == 2.5
+    np.testing.assert_array_equal(loaded["value"], [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("name", ["weights.bin", "weights", "weights.NPZ", "w.npz.tmp"])
+@pytest.mark.parametrize("as_path", [False, True], ids=["str", "Path"])
+def test_path_is_used_exactly(tmp_path, name, as_path):
+    """save writes exactly the given file name (nothing appended), as str or pathlib.Path, and load reads it."""
+    target = tmp_path / name
+    tg.save({"w": np.ones(2)}, target if as_path else str(target))
+    assert sorted(os.listdir(tmp_path)) == [name]
+    np.testing.assert_array_equal(tg.load(target if as_path else str(target))["w"], [1.0, 1.0])
+
+
+def test_save_refuses_what_it_cannot_store(tmp_path):
+    """Keys with '/' (the nesting mark) or empty keys are ValueErrors; objects and strings are TypeErrors; nothing is written."""
+    with pytest.raises(ValueError):
+        tg.save({"a/b": np.ones(1)}, tmp_path / "x.npz")
+    with pytest.raises(ValueError):
+        tg.save({"": np.ones(1)}, tmp_path / "x.npz")
+    with pytest.raises(TypeError):
+        tg.save({"w": np.array([object()], dtype=object)}, tmp_path / "x.npz")
+    with pytest.raises(TypeError):
+        tg.save({"w": "text"}, tmp_path / "x.npz")
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------- files that are not a save
+
+
+class MakesAFileWhenUnpickled:
+    """Unpickling this calls open(path, 'w'): if load ever unpickled, the file would appear."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_pickle_file_is_refused_without_running_it(tmp_path):
+    """A pickle (of an object whose unpickling would create a file) is a ValueError, and the file is not created."""
+    marker = tmp_path / "unpickled"
+    path = tmp_path / "model.npz"
+    with open(path, "wb") as f:
+        pickle.dump({"w": MakesAFileWhenUnpickled(marker)}, f)
+    with pytest.raises(ValueError, match="model.npz"):
+        tg.load(path)
+    assert not marker.exists()
+
+
+def test_npz_with_an_object_array_is_refused_without_running_it(tmp_path):
+    """An .npz carrying save's format mark but holding a pickled object array: ValueError, nothing unpickled."""
+    marker = tmp_path / "unpickled"
+    path = tmp_path / "evil.npz"
+    np.savez(path, __tinygrad_edu_format__=np.array(1),
+             w=np.array([MakesAFileWhenUnpickled(marker)], dtype=object))
+    with pytest.raises(ValueError):
+        tg.load(path)
+    assert not marker.exists()
+
+
+def good_save_bytes(tmp_path):
+    tg.save({"w": np.arange(6.0).reshape(2, 3), "b": np.ones(3)}, tmp_path / "good.npz")
+    return bytearray((tmp_path / "good.npz").read_bytes())
+
+
+def truncated(raw):
+    return raw[: len(raw) // 2]
+
+
+def flipped_data_byte(raw):
+    raw[raw.rfind(b"\x93NUMPY") + 130] ^= 0xFF  # inside the last array's numbers: the CRC check fails
+    return raw
+
+
+def set_last_entry_field(offset, value):
+    """Overwrite a 2-byte field of the last central-directory entry (the zip's table of contents)."""
+    def corrupt(raw):
+        entry = raw.rfind(b"PK\x01\x02")
+        raw[entry + offset: entry + offset + 2] = struct.pack("<H", value)
+        return raw
+    return corrupt
+
+
+@pytest.mark.parametrize("corrupt", [
+    lambda raw: bytearray(b"\x00\x01garbage" * 10),
+    lambda raw: bytearray(),
+    truncated,
+    flipped_data_byte,
+    set_last_entry_field(10, 99),      # compression method 99: unknown
+    set_last_entry_field(8, 1),        # "encrypted" flag
+    set_last_entry_field(8, 64),       # "strong encryption" flag
+], ids=["garbage", "empty", "truncated", "flipped-byte", "unknown-compression", "encrypted-flag",
+        "strong-encryption-flag"])
+def test_corrupt_files_are_value_errors(tmp_path, corrupt):
+    """Garbage, empty, truncated or damaged saves all give one clear ValueError naming the file."""
+    raw = corrupt(good_save_bytes(tmp_path))
+    path = tmp_path / "damaged.npz"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="damaged.npz"):
+        tg.load(path)
+
+
+def test_text_file_is_a_value_error(tmp_path):
+    """A text file is not a save."""
+    path = tmp_path / "weights.txt"
+    path.write_text("weight = [1.0, 2.0]\n")
+    with pytest.raises(ValueError, match="weights.txt"):
+        tg.load(path)
+
+
+def test_npy_file_is_a_value_error(tmp_path):
+    """A single-array .npy file is not a save: ValueError saying so."""
+    path = tmp_path / "array.npy"
+    np.save(path, np.arange(3.0))
+    with pytest.raises(ValueError, match=r"\.npy"):
+        tg.load(path)
+
+
+def test_plain_npz_is_a_value_error(tmp_path):
+    """An .npz written by numpy.savez, not by save, is refused as not one of ours."""
+    path = tmp_path / "plain.npz"
+    np.savez(path, weight=np.ones((2, 2)))
+    with pytest.raises(ValueError, match="not one written by tinygrad_edu.save"):
+        tg.load(path)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    """A path that does not exist is FileNotFoundError, as for open()."""
+    with pytest.raises(FileNotFoundError):
+        tg.load(tmp_path / "nothing.npz")
+
+
+def test_load_never_allows_pickle(tmp_path, monkeypatch):
+    """load calls numpy.load with allow_pickle=False."""
+    calls = []
+    real_load = np.load
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("allow_pickle"))
+        return real_load(*args, **kwargs)
+
+    tg.save({"w": np.ones(1)}, tmp_path / "ok.npz")
+    monkeypatch.setattr(np, "load", spy)
+    tg.load(tmp_path / "ok.npz")
+    assert calls == [False]
+
+
+def test_save_writes_a_zip_of_npy_arrays(tmp_path):
+    """The file is an ordinary .npz (zip) that numpy itself reads without pickle."""
+    tg.save({"w": np.arange(4.0), "opt": {"lr": 0.1}}, tmp_path / "f")
+    raw = (tmp_path / "f").read_bytes()
+    assert raw[:4] == b"PK\x03\x04"
+    with np.load(pathlib.Path(tmp_path / "f"), allow_pickle=False) as archive:
+        assert set(archive.files) == {"__tinygrad_edu_format__", "w", "opt/lr"}
+        np.testing.assert_array_equal(archive["w"], np.arange(4.0))

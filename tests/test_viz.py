@@ -1,0 +1,192 @@
+"""viz.to_dot's structure for known small graphs (nodes, edges, labels), and
+viz.draw with and without Graphviz's `dot`."""
+
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Value, viz
+
+NODE = re.compile(r'^\s*(\w+) \[label="(.*)"\];$')
+EDGE = re.compile(r"^\s*(\w+) -> (\w+);$")
+
+
+def unescape(text):
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def parse_dot(source):
+    """(nodes, edges): node id -> list of the record's fields (unescaped), and the list of (from, to) ids."""
+    lines = source.strip().splitlines()
+    assert lines[0] == "digraph tinygrad_edu {" and lines[-1] == "}"
+    nodes, edges = {}, []
+    for line in lines[1:-1]:
+        if (match := NODE.match(line)):
+            label = match.group(2)
+            assert label.startswith("{") and label.endswith("}")
+            fields = re.split(r"(?<!\\)\|", label[1:-1])  # split on the | that are not escaped
+            assert match.group(1) not in nodes
+            nodes[match.group(1)] = [unescape(f) for f in fields]
+        elif (match := EDGE.match(line)):
+            edges.append(match.groups())
+    return nodes, edges
+
+
+def by_title(nodes, edges):
+    """Node fields by title (first field), and the edges as sorted (from title, to title) pairs."""
+    titles = {node: fields[0] for node, fields in nodes.items()}
+    assert len(set(titles.values())) == len(titles), "titles in these test graphs are unique"
+    return ({fields[0]: fields for fields in nodes.values()},
+            sorted((titles[a], titles[b]) for a, b in edges))
+
+
+def small_graph():
+    """loss = sum(tanh(x @ w) * 3): six Values, one constant."""
+    x = Value(np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 1.5]]), name="x")
+    w = Value(np.array([0.2, -0.1, 0.4]), name="w")
+    h = x @ w
+    y = h.tanh()
+    z = y * 3.0
+    loss = z.sum()
+    return x, w, h, y, z, loss
+
+
+def test_to_dot_structure_of_a_known_graph():
+    """One node per Value with its op name (or leaf name) and shape; one edge per argument, argument -> result."""
+    *_, loss = small_graph()
+    nodes, edges = parse_dot(viz.to_dot(loss))
+    assert len(nodes) == 6
+    fields, named_edges = by_title(nodes, edges)
+    sum_title = next(t for t in fields if t.startswith("sum"))
+    assert set(fields) == {"x", "w", "matmul", "tanh", "mul (3.0)", sum_title}
+    assert named_edges == sorted([("x", "matmul"), ("w", "matmul"), ("matmul", "tanh"),
+                                  ("tanh", "mul (3.0)"), ("mul (3.0)", sum_title)])
+    shapes = {title: f[1] for title, f in fields.items()}
+    assert shapes == {"x": "shape (2, 3)", "w": "shape (3,)", "matmul": "shape (2,)", "tanh": "shape (2,)",
+                      "mul (3.0)": "shape (2,)", sum_title: "shape ()"}
+    assert all(len(f) == 2 for f in fields.values())  # no data/grad rows before backward
+
+
+def parse_summary(text):
+    """The numbers of a data/grad row: a short array '[a b c]' or 'mean m min lo max hi'."""
+    numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?", text)]
+    return numbers
+
+
+def test_to_dot_after_backward_shows_data_and_gradient():
+    """After backward each box adds 'data ...' and 'grad ...' rows whose numbers match the Values (to 4 digits)."""
+    x, w, h, y, z, loss = small_graph()
+    loss.backward()
+    nodes, edges = parse_dot(viz.to_dot(loss))
+    fields, _ = by_title(nodes, edges)
+    for title, value in [("w", w), ("matmul", h), ("tanh", y), ("mul (3.0)", z)]:
+        data_row, grad_row = fields[title][2], fields[title][3]
+        assert data_row.startswith("data ") and grad_row.startswith("grad ")
+        np.testing.assert_allclose(parse_summary(data_row), value.data.ravel(), rtol=1e-3, atol=1e-4)
+        np.testing.assert_allclose(parse_summary(grad_row), value.grad.ravel(), rtol=1e-3, atol=1e-4)
+    # x has 6 elements: summarized as mean, min and max.
+    data_row, grad_row = fields["x"][2], fields["x"][3]
+    assert data_row.startswith("data mean") and "min" in data_row and "max" in data_row
+    g = x.grad
+    np.testing.assert_allclose(parse_summary(grad_row), [g.mean(), g.min(), g.max()], rtol=1e-3, atol=1e-4)
+
+
+def test_to_dot_value_used_twice_is_one_node():
+    """A Value feeding two operations is drawn once, with an edge to each of them."""
+    a = Value(np.array([0.5, -0.5]), name="a")
+    b = a.exp()
+    c = a.tanh()
+    out = b + c
+    nodes, edges = parse_dot(viz.to_dot(out))
+    assert len(nodes) == 4
+    _, named = by_title(nodes, edges)
+    assert named == sorted([("a", "exp"), ("a", "tanh"), ("exp", "add"), ("tanh", "add")])
+
+
+def test_to_dot_one_edge_per_argument():
+    """x * x has two arguments that are the same Value: two edges from one node."""
+    x = Value(2.0, name="x")
+    nodes, edges = parse_dot(viz.to_dot(x * x))
+    assert len(nodes) == 2
+    _, named = by_title(nodes, edges)
+    assert named == [("x", "mul"), ("x", "mul")]
+
+
+def test_to_dot_constant_values_are_nodes_and_named_results_show_their_op():
+    """A Value that needs no gradient is still a node; a named result reads 'name = op'."""
+    x = Value(np.ones(2), name="x")
+    c = Value(np.array([1.0, 2.0]), requires_grad=False, name="c")
+    out = x * c
+    out.name = "product"
+    nodes, edges = parse_dot(viz.to_dot(out))
+    fields, named = by_title(nodes, edges)
+    assert set(fields) == {"x", "c", "product = mul"}
+    assert named == sorted([("x", "product = mul"), ("c", "product = mul")])
+
+
+def test_to_dot_escapes_record_characters():
+    """Names with | { } < > and quotes are escaped, so the record keeps its fields."""
+    x = Value(1.0, name='a|b {c} <d> "e"')
+    nodes, _ = parse_dot(viz.to_dot(x.exp()))
+    fields = [f for f in nodes.values() if f[0] != "exp"][0]
+    assert fields == ['a|b {c} <d> "e"', "shape ()"]
+
+
+def test_to_dot_of_a_deep_chain():
+    """A chain of 2000 operations (no recursion limit) gives 2001 nodes and 2000 edges."""
+    x = Value(0.1)
+    y = x
+    for _ in range(2000):
+        y = y * 1.0001
+    nodes, edges = parse_dot(viz.to_dot(y))
+    assert len(nodes) == 2001 and len(edges) == 2000
+
+
+def test_to_dot_is_deterministic_and_rankdir_is_used():
+    """The same graph gives the same text; rankdir is passed through."""
+    *_, loss = small_graph()
+    assert viz.to_dot(loss) == viz.to_dot(loss)
+    assert "rankdir=TB;" in viz.to_dot(loss, rankdir="TB")
+
+
+# ---------------------------------------------------------------------- draw
+
+
+@pytest.mark.parametrize("suffix, signature", [(".svg", b"<svg"), (".png", b"\x89PNG\r\n\x1a\n")])
+def test_draw_writes_svg_and_png_with_dot(tmp_path, suffix, signature):
+    """With Graphviz installed, draw writes the file (an SVG with every node, or a PNG) and returns True."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's `dot` is not installed (apt install graphviz), so draw cannot be run")
+    *_, loss = small_graph()
+    path = tmp_path / f"graph{suffix}"
+    assert viz.draw(loss, path) is True
+    content = path.read_bytes()
+    if suffix == ".png":
+        assert content.startswith(signature) and len(content) > 1000
+    else:
+        assert signature in content
+        assert content.count(b'class="node"') == 6 and content.count(b'class="edge"') == 5
+
+
+def test_draw_without_dot_prints_how_to_install_and_returns_false(tmp_path, monkeypatch, capsys):
+    """Without `dot`: one printed line saying how to install Graphviz, False, and no file."""
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
+    *_, loss = small_graph()
+    path = tmp_path / "graph.svg"
+    assert viz.draw(loss, path) is False
+    captured = capsys.readouterr()
+    text = (captured.out + captured.err).strip()
+    assert len(text.splitlines()) == 1
+    assert "install" in text and "graphviz" in text.lower() and "dot" in text
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("name", ["graph.jpg", "graph", "graph.dot", "graph.svg.txt"])
+def test_draw_rejects_other_suffixes(tmp_path, name):
+    """Only .svg and .png are drawn; anything else is a ValueError naming the path, and no file is written."""
+    *_, loss = small_graph()
+    with pytest.raises(ValueError, match=re.escape(name)):
+        viz.draw(loss, tmp_path / name)
+    assert not (tmp_path / name).exists()
