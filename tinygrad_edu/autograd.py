@@ -60,10 +60,11 @@ def fit_to_input(grad: Any, x: Value, node: Value, position: int) -> Any:
         extra = grad.ndim - len(shape)
         if extra < 0:
             raise RuntimeError(_bad_rule(node, position, grad.shape, shape))
-        stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
-        grad = grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True)
-        if extra:
-            grad = grad.reshape(grad.shape[extra:])
+        if extra:  # axes numpy put in front of x
+            grad = grad.sum(axis=tuple(range(extra)))
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        if stretched:  # axes of length 1 in x that numpy stretched
+            grad = grad.sum(axis=stretched, keepdims=True)
         if grad.shape != shape:
             raise RuntimeError(_bad_rule(node, position, grad.shape, shape))
     if grad.dtype != x.data.dtype:
@@ -124,10 +125,12 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     """
     outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Value):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
-    else:
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (list, tuple)):
         grad_outputs = list(grad_outputs)
+    else:  # one gradient (a Value, an array or a number) for one output
+        grad_outputs = [grad_outputs]
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     for i, x in enumerate(inputs):

@@ -30,9 +30,17 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
-    """Context manager and decorator that sets grad mode and restores it on exit."""
+    """Context manager and decorator that sets grad mode and restores it on exit.
+
+    Works as ``with no_grad():``, ``@no_grad()`` and ``@no_grad``.
+    """
 
     enabled: bool
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        if func is None:
+            return super().__new__(cls)
+        return super().__new__(cls)(func)  # used as a bare decorator: @no_grad
 
     def __enter__(self) -> None:
         self._previous = _mode.enabled

@@ -84,7 +84,10 @@ def _checked_inputs(inputs: Value | Sequence[Value], name: str) -> tuple[Value, 
 
 
 def _as_outputs(result: Any, name: str) -> tuple[Value, ...]:
-    outputs = (result,) if isinstance(result, Value) else tuple(result)
+    if isinstance(result, (list, tuple)):
+        outputs = tuple(result)
+    else:
+        outputs = (result,)
     for k, out in enumerate(outputs):
         if not isinstance(out, Value):
             raise TypeError(f"{name}: the function's output {k} is a {type(out).__name__}, not a Value")
@@ -109,7 +112,8 @@ def _analytic_jacobians(out: Value, wrt: list[Value]) -> list[np.ndarray]:
 def _numeric_jacobian(fn: Callable[..., Any], inputs: tuple[Value, ...], k: int, i: int, eps: float) -> np.ndarray:
     """(out.size, x.size) central differences of output k with respect to input i."""
     x = inputs[i].data
-    columns = []
+    out_size = _as_outputs(fn(*inputs), "gradcheck")[k].size
+    columns = [np.zeros(out_size)]  # a first column of zeros keeps the shape right when x is empty
     for e in range(x.size):
         index = np.unravel_index(e, x.shape)
         original = x[index]
@@ -121,7 +125,7 @@ def _numeric_jacobian(fn: Callable[..., Any], inputs: tuple[Value, ...], k: int,
         finally:
             x[index] = original
         columns.append((plus - minus) / (2 * eps))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+    return np.stack(columns, axis=1)[:, 1:]
 
 
 def _compare(analytic: np.ndarray, numeric: np.ndarray, k: int, i: int, out_shape: tuple[int, ...],

@@ -51,19 +51,22 @@ class Operation:
         self.rules = rules
 
     def __call__(self, *args: Any) -> Any:
-        rules = self.rules
-        if len(args) != len(rules):
-            raise TypeError(f"{self.name}: takes {len(rules)} arguments, got {len(args)}")
-        arrays = list(args)
+        if len(args) != len(self.rules):
+            raise TypeError(f"{self.name}: takes {len(self.rules)} arguments, got {len(args)}")
+        arrays = []
         any_value = requires_grad = converted = False
-        for i, arg in enumerate(args):
+        for arg, rule in zip(args, self.rules):
             if isinstance(arg, Value):
-                arrays[i] = arg.data
+                arrays.append(arg.data)
                 any_value = True
-                requires_grad = requires_grad or arg.requires_grad
-            elif rules[i] is not None:  # a constant where a Value could stand: check it
-                arrays[i] = _constant(arg, self.name)
-                converted = converted or arrays[i] is not arg
+                if arg.requires_grad:
+                    requires_grad = True
+            elif rule is None:  # a parameter (an axis, a shape): passed on as it is
+                arrays.append(arg)
+            else:  # a constant where a Value could stand: checked, lists made arrays
+                checked = _constant(arg, self.name)
+                arrays.append(checked)
+                converted = converted or checked is not arg
         try:
             data = self.forward(*arrays)
         except (ValueError, IndexError, TypeError) as error:
@@ -73,8 +76,8 @@ class Operation:
             raise kind(f"{self.name}: {reason} (arguments: {described})") from None
         if not any_value:
             return data
-        if converted:  # keep the checked constants (arrays, not lists) for the rules
-            args = tuple(a if isinstance(a, Value) else b for a, b in zip(args, arrays))
+        if converted:  # the graph keeps the checked constants (arrays, not lists) for the rules
+            args = tuple(arg if isinstance(arg, Value) else array for arg, array in zip(args, arrays))
         return _make(data, self, args, requires_grad and _mode.enabled)
 
     def __repr__(self) -> str:
@@ -119,7 +122,10 @@ def _pow_base_rule(g: Any, x: Any, p: Any, out: Any) -> Any:
     # d/dx x**p = p * x**(p - 1); PyTorch makes it 0 where p == 0, even at x == 0.
     if isinstance(p, (int, float)):
         return g * 0 if p == 0 else g * p * x ** (p - 1)
-    return where(_data(p) == 0, 0.0, g * p * x ** (p - 1))
+    # Where p == 0 the exponent p - 1 is replaced by 1 before the power is taken,
+    # so 0 ** -1 is never computed (and never warns); where() then gives 0.
+    exponent_is_zero = _data(p) == 0
+    return where(exponent_is_zero, 0.0, g * p * x ** where(exponent_is_zero, 1.0, p - 1))
 
 
 def _pow_exponent_rule(g: Any, x: Any, p: Any, out: Any) -> Any:
@@ -321,8 +327,13 @@ def _slice_rule(i: int, axis: int, new_axis: bool) -> Rule:
     return rule
 
 
-def concatenate(values: Sequence[Any], axis: int = 0) -> Any:
-    """Join Values (and constant arrays) along an existing axis. d/dv = the slice of g that came from v."""
+def concatenate(values: Sequence[Any], axis: int | None = 0) -> Any:
+    """Join Values (and constant arrays) along an existing axis (None: flatten them first, as numpy).
+
+    d/dv = the slice of g that came from v.
+    """
+    if axis is None:
+        return concatenate([reshape(v, (-1,)) for v in values], axis=0)
     op = Operation("concatenate", lambda *arrays: np.concatenate(arrays, axis=axis),
                    *[_slice_rule(i, axis, new_axis=False) for i in range(len(values))])
     return op(*values)
@@ -355,8 +366,8 @@ def _is_basic_index(index: Any) -> bool:
 
 def _constant(x: Any, op: str) -> Any:
     """Check that x can enter an operation as a constant (a real number or array); return it for numpy."""
-    if type(x) is float or type(x) is int:
-        return x
+    if type(x) is float or type(x) is int or (type(x) is np.ndarray and x.dtype.kind in "biuf"):
+        return x  # the common cases, answered first
     if isinstance(x, (bool, int, float, np.ndarray, np.generic, list, tuple)):
         array = np.asarray(x)
         if array.dtype.kind in "biuf":

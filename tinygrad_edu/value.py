@@ -139,18 +139,27 @@ class Value:
         A single-element Value starts from gradient 1; any other needs
         ``gradient=`` of its own shape (the gradient of some scalar with
         respect to this Value). Gradients accumulate across calls, as in
-        PyTorch: call ``zero_grad()`` between steps. A leaf's ``.grad`` is a
-        read-only array; to change it, assign a new one.
+        PyTorch: call ``zero_grad()`` between steps. Every Value of the graph
+        that requires grad gets its ``.grad``, intermediate ones included.
         """
         seed = seed_gradient(self, gradient, "backward")
-        for node, g in autograd.backpropagate([self], [seed]):
+        # Every gradient is computed before any is stored, so a rule that fails
+        # half-way leaves every .grad as it was.
+        gradients = list(autograd.backpropagate([self], [seed]))
+        stored: set[int] = set()
+        for node, g in gradients:
             if type(g) is not np.ndarray:
                 g = np.asarray(g)  # numpy turns 0-d results into scalars
-            node.grad = g if node.grad is None else node.grad + g
-            if node._op is None:
-                # A leaf's gradient may be the very array handed to other Values:
-                # read-only, so an in-place edit cannot change theirs silently.
-                node.grad.setflags(write=False)
+            if node.grad is not None:
+                node.grad = node.grad + g
+                continue
+            if node._op is None and (id(g) in stored or g.base is not None):
+                # A leaf's gradient (a parameter's) is its own array: never the
+                # array of another Value nor a view of one, so editing it in
+                # place cannot change another gradient.
+                g = g.copy()
+            stored.add(id(g))
+            node.grad = g
 
     # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
 
@@ -281,25 +290,37 @@ class Value:
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """log(sum(exp(x))) over ``axis``, without overflow; its gradient is softmax(x)."""
+        shifted, m, log_sum = self._shifted_log_sum(axis, "logsumexp")
+        out = log_sum + m
         axes = normalize_axes(axis, self.ndim, "logsumexp")
-        if self.size == 0:
-            raise ValueError(f"logsumexp: a Value of shape {self.shape} has no elements")
-        # log(sum(exp(x))) = m + log(sum(exp(x - m))) for any constant m. With m
-        # the maximum, exp(x - m) <= 1 cannot overflow and the largest term is 1,
-        # so the log never sees 0. Slices that are all -inf (or hold +inf) shift
-        # by 0 instead, which keeps inf - inf out.
-        m = self.data.max(axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
-        out = ops.reduce_sum((self - m).exp(), axes, True).log() + m
         return out if keepdims else out.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
 
     def softmax(self, axis: int = -1) -> Value:
-        """exp(x) / sum(exp(x)) along ``axis``, computed as exp(x - logsumexp(x))."""
-        return (self - self.logsumexp(axis, keepdims=True)).exp()
+        """exp(x) / sum(exp(x)) along ``axis``, computed as exp(log_softmax(x))."""
+        shifted, _, log_sum = self._shifted_log_sum(axis, "softmax")
+        return (shifted - log_sum).exp()
 
     def log_softmax(self, axis: int = -1) -> Value:
-        """log(softmax(x)) along ``axis``, computed as x - logsumexp(x)."""
-        return self - self.logsumexp(axis, keepdims=True)
+        """log(softmax(x)) = x - logsumexp(x) along ``axis``, computed as (x - m) - log(sum(exp(x - m)))."""
+        shifted, _, log_sum = self._shifted_log_sum(axis, "log_softmax")
+        return shifted - log_sum
+
+    def _shifted_log_sum(self, axis: Axis, op: str) -> tuple[Value, np.ndarray, Value]:
+        """(x - m, m, log(sum(exp(x - m)))) with m the maximum along ``axis``, kept as a constant.
+
+        log(sum(exp(x))) = m + log(sum(exp(x - m))) for any constant m. With m
+        the maximum, exp(x - m) <= 1 cannot overflow, the largest term is 1 so
+        the log never sees 0, and x - m is exact for the largest x: that is what
+        keeps log_softmax accurate for inputs like [1e16, 1e16]. Slices that are
+        all -inf (or hold +inf) shift by 0 instead, keeping inf - inf out.
+        """
+        axes = normalize_axes(axis, self.ndim, op)
+        if self.size == 0:
+            raise ValueError(f"{op}: a Value of shape {self.shape} has no elements")
+        m = self.data.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        shifted = self - m
+        return shifted, m, ops.reduce_sum(shifted.exp(), axes, True).log()
 
     # ------------------------------------------------------------------ shape
 
@@ -318,9 +339,10 @@ class Value:
             axes = tuple(axes[0])
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
-        if sorted(operator.index(a) % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
-        return ops.transpose(self, tuple(operator.index(a) % self.ndim for a in axes))
+        if len(axes) != self.ndim:
+            raise ValueError(f"transpose: {len(axes)} axes given for a Value of shape {self.shape}")
+        order = normalize_axes(axes, self.ndim, "transpose")  # checks range and repeats
+        return ops.transpose(self, order)
 
     @property
     def T(self) -> Value:

@@ -1,0 +1,171 @@
+"""Forward values and gradients equal PyTorch's, in float64, for every row of the table and at every kink.
+
+Skipped, with the reason printed, when torch is not installed.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from op_table import OPS, tensor
+from tinygrad_edu import Value
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0 to compare with it)")
+
+
+def assert_same(ours, theirs):
+    """Our array equals PyTorch's tensor to 1e-10 relative (infinities must match exactly)."""
+    theirs = theirs.detach().numpy()
+    assert np.shape(ours) == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def leaf(a):
+    return torch.tensor(np.array(a, dtype=np.float64), requires_grad=True)
+
+
+def run_both(fn, torch_fn, arrays, upstream=None, **params):
+    """Forward and backward in both libraries; return (ours: out, grads), (PyTorch: out, grads)."""
+    values = [Value(a) for a in arrays]
+    out = fn(*values, **params)
+    u = np.ones(out.shape) if upstream is None else upstream
+    out.backward(u)
+    tensors = [leaf(a) for a in arrays]
+    t_out = torch_fn(*tensors, **params)
+    t_out.backward(tensor(u))
+    return (out.data, [v.grad for v in values]), (t_out, [t.grad for t in tensors])
+
+
+def assert_matches_torch(fn, torch_fn, arrays, upstream=None, **params):
+    """The forward value and every gradient equal PyTorch's; returns our gradients for further checks."""
+    (out, grads), (t_out, t_grads) = run_both(fn, torch_fn, arrays, upstream, **params)
+    assert_same(out, t_out)
+    for g, t_g in zip(grads, t_grads):
+        assert_same(g, t_g)
+    return grads
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+@given(data=st.data())
+def test_forward_and_gradients_match_pytorch(op, data):
+    """op(x) and d sum(op(x) * u)/dx equal PyTorch's for random inputs x and upstream gradient u."""
+    arrays, params = data.draw(op.case, label="inputs and constants")
+    assert len(arrays) == op.arity
+    out_shape = op.fn(*[Value(a) for a in arrays], **params).shape
+    u = data.draw(op.upstream(out_shape), label="upstream gradient")
+    assert_matches_torch(op.fn, op.torch_fn, arrays, u, **params)
+
+
+# ---------------------------------------------------------------------- exactly at the kinks
+
+
+def test_relu_at_zero():
+    """relu'(0) = 0, as in PyTorch."""
+    grads = assert_matches_torch(lambda x: x.relu(), torch.relu, [np.array([-1.0, 0.0, 2.0])])
+    np.testing.assert_array_equal(grads[0], [0.0, 0.0, 1.0])
+
+
+def test_abs_at_zero():
+    """abs'(0) = 0, as in PyTorch."""
+    grads = assert_matches_torch(lambda x: x.abs(), torch.abs, [np.array([-1.5, 0.0, 2.0])])
+    np.testing.assert_array_equal(grads[0], [-1.0, 0.0, 1.0])
+
+
+def test_clip_passes_the_gradient_on_its_bounds():
+    """clip's derivative is 1 on the bounds themselves (x >= lo and x <= hi), 0 outside."""
+    x = np.array([-2.0, -0.5, 0.0, 0.8, 1.0])
+    grads = assert_matches_torch(lambda v: v.clip(-0.5, 0.8), lambda t: torch.clamp(t, -0.5, 0.8), [x])
+    np.testing.assert_array_equal(grads[0], [0.0, 1.0, 1.0, 1.0, 0.0])
+    grads = assert_matches_torch(lambda v: v.clip(lo=-0.5), lambda t: torch.clamp(t, min=-0.5), [x])
+    np.testing.assert_array_equal(grads[0], [0.0, 1.0, 1.0, 1.0, 1.0])
+    grads = assert_matches_torch(lambda v: v.clip(hi=0.8), lambda t: torch.clamp(t, max=0.8), [x])
+    np.testing.assert_array_equal(grads[0], [1.0, 1.0, 1.0, 1.0, 0.0])
+
+
+def test_maximum_and_minimum_split_ties_in_half():
+    """At x == y, maximum and minimum give half of the gradient to each side, with broadcasting."""
+    x, y = np.array([1.0, 2.0, 3.0]), np.array(2.0)
+    u = np.array([1.0, 10.0, 100.0])
+    grads = assert_matches_torch(tg.maximum, torch.maximum, [x, y], u)
+    np.testing.assert_array_equal(grads[0], [0.0, 5.0, 100.0])
+    np.testing.assert_array_equal(grads[1], 1.0 + 5.0)
+    grads = assert_matches_torch(tg.minimum, torch.minimum, [x, y], u)
+    np.testing.assert_array_equal(grads[0], [1.0, 5.0, 0.0])
+    np.testing.assert_array_equal(grads[1], 5.0 + 100.0)
+
+
+def test_maximum_with_constant_zero_at_zero():
+    """maximum(x, 0) at x = 0 gives x half the gradient (unlike relu, which gives 0)."""
+    grads = assert_matches_torch(lambda v: tg.maximum(v, 0.0), lambda t: torch.maximum(t, tensor(0.0)),
+                                 [np.array([-1.0, 0.0, 1.0])])
+    np.testing.assert_array_equal(grads[0], [0.0, 0.5, 1.0])
+
+
+def test_max_and_min_reductions_share_ties_equally():
+    """Tied maxima (minima) share the gradient equally: full reductions, per axis, keepdims."""
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    grads = assert_matches_torch(lambda v: v.max(), lambda t: t.max(), [x], np.array(6.0))
+    np.testing.assert_array_equal(grads[0], [[0.0, 3.0, 3.0], [0.0, 0.0, 0.0]])
+    grads = assert_matches_torch(lambda v: v.max(axis=1), lambda t: torch.amax(t, dim=1), [x], np.array([2.0, 3.0]))
+    np.testing.assert_array_equal(grads[0], [[0.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    grads = assert_matches_torch(lambda v: v.max(axis=0, keepdims=True), lambda t: torch.amax(t, dim=0, keepdim=True),
+                                 [x], np.array([[1.0, 1.0, 1.0]]))
+    np.testing.assert_array_equal(grads[0], [[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+    grads = assert_matches_torch(lambda v: v.min(), lambda t: t.min(), [x])
+    np.testing.assert_array_equal(grads[0], [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    grads = assert_matches_torch(lambda v: v.min(axis=-1), lambda t: torch.amin(t, dim=-1), [x], np.array([1.0, 3.0]))
+    np.testing.assert_array_equal(grads[0], [[1.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+
+
+def test_power_zero_has_derivative_zero_everywhere():
+    """d/dx x**0 = 0, even at x = 0 where 0 * x**-1 would be nan."""
+    grads = assert_matches_torch(lambda v: v ** 0, lambda t: t ** 0, [np.array([-1.0, 0.0, 2.0])])
+    np.testing.assert_array_equal(grads[0], [0.0, 0.0, 0.0])
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_power_derivatives_at_zero_base():
+    """At x = 0: d/dx x**p is 0 for p = 0 and p = 2, and d/dp x**p = 0 for p >= 0.
+
+    (numpy's warnings on the way are test_semantics.py's business.)
+    """
+    x, p = np.array([0.0, 0.0, 0.0, 2.0]), np.array([0.0, 2.0, 0.5, 0.0])
+    grads = assert_matches_torch(lambda a, b: a ** b, lambda a, b: a ** b, [x[:2], p[:2]])
+    np.testing.assert_array_equal(grads[0], [0.0, 0.0])
+    np.testing.assert_array_equal(grads[1], [0.0, 0.0])
+    grads = assert_matches_torch(lambda a, b: a ** b, lambda a, b: a ** b, [x, p])
+    np.testing.assert_array_equal(grads[0], [0.0, 0.0, np.inf, 0.0])  # 0.5 * 0**-0.5 = inf, as in PyTorch
+    np.testing.assert_array_equal(grads[1], [0.0, 0.0, 0.0, np.log(2.0)])
+    grads = assert_matches_torch(lambda a: a ** p, lambda a: a ** tensor(p), [x])  # a constant exponent array
+    np.testing.assert_array_equal(grads[0], [0.0, 0.0, np.inf, 0.0])
+
+
+def test_mixed_second_derivative_of_power_at_zero_exponent():
+    """At p = 0 the rule d/dx x**p = 0 makes d/dp(d/dx) 0 while d/dx(d/dp) = 1/x: the same as PyTorch."""
+    x, p = Value(1.5), Value(0.0)
+    (dx,) = tg.grad(x ** p, x, create_graph=True)
+    (dy,) = tg.grad(x ** p, p, create_graph=True)
+    tx, tp = leaf(1.5), leaf(0.0)
+    (t_dx,) = torch.autograd.grad(tx ** tp, tx, create_graph=True)
+    (t_dy,) = torch.autograd.grad(tx ** tp, tp, create_graph=True)
+    assert_same(tg.grad(dx, p)[0].data, torch.autograd.grad(t_dx, tp)[0])
+    assert_same(tg.grad(dy, x)[0].data, torch.autograd.grad(t_dy, tx)[0])
+    np.testing.assert_allclose(tg.grad(dy, x)[0].data, 1 / 1.5, rtol=1e-15)
+
+
+def test_sqrt_at_zero_is_infinite():
+    """d/dx sqrt(x) at 0 is +inf, as in PyTorch."""
+    with np.errstate(divide="ignore"):
+        grads = assert_matches_torch(lambda v: v.sqrt(), torch.sqrt, [np.array([0.0, 4.0])])
+    np.testing.assert_array_equal(grads[0], [np.inf, 0.25])
+
+
+def test_softmax_and_logsumexp_with_ties_and_large_values():
+    """Equal and very large inputs: softmax, log_softmax and logsumexp agree with PyTorch."""
+    x = np.array([[1000.0, 1000.0, -1000.0], [0.0, 0.0, 0.0]])
+    u = np.array([[1.0, -2.0, 3.0], [0.5, 0.25, -1.0]])
+    assert_matches_torch(lambda v: v.softmax(), lambda t: torch.softmax(t, dim=-1), [x], u)
+    assert_matches_torch(lambda v: v.log_softmax(), lambda t: torch.log_softmax(t, dim=-1), [x], u)
+    assert_matches_torch(lambda v: v.logsumexp(axis=1), lambda t: torch.logsumexp(t, dim=1), [x], u[:, 0])

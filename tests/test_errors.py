@@ -1,0 +1,263 @@
+"""Errors: each names the operation and the shapes or types involved, and changes no Value.
+
+``unchanged(...)`` wraps each failing call: the Values' data and gradients
+must be the same afterwards as before (gradients still None where they were).
+"""
+
+import re
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import GradcheckError, Operation, Value
+
+
+@contextmanager
+def unchanged(*values):
+    """Assert that the block leaves the data and .grad of every Value as they were."""
+    data = [v.data.copy() for v in values]
+    grads = [None if v.grad is None else v.grad.copy() for v in values]
+    yield
+    for v, d, g in zip(values, data, grads):
+        np.testing.assert_array_equal(v.data, d)
+        if g is None:
+            assert v.grad is None
+        else:
+            np.testing.assert_array_equal(v.grad, g)
+
+
+def raises(kind, *fragments):
+    """pytest.raises(kind) whose message contains every fragment, literally."""
+    return pytest.raises(kind, match="(?s)" + "".join(f"(?=.*{re.escape(f)})" for f in fragments))
+
+
+# ---------------------------------------------------------------------- shapes that do not fit
+
+
+def test_shape_mismatch_in_add():
+    """(2, 3) + (4,) cannot broadcast: ValueError naming add and both shapes."""
+    x, y = Value(np.ones((2, 3))), Value(np.ones(4))
+    with unchanged(x, y), raises(ValueError, "add", "(2, 3)", "(4,)"):
+        x + y
+    with unchanged(x), raises(ValueError, "add", "(2, 3)", "(4,)"):
+        x + np.ones(4)
+
+
+def test_shape_mismatch_in_matmul():
+    """(2, 3) @ (2, 3): the inner sizes 3 and 2 differ; ValueError naming matmul and both shapes."""
+    a, b = Value(np.ones((2, 3))), Value(np.ones((2, 3)))
+    with unchanged(a, b), raises(ValueError, "matmul", "(2, 3)"):
+        a @ b
+    with unchanged(a), raises(ValueError, "matmul", "(2, 3)", "(4,)"):
+        a @ np.ones(4)
+
+
+def test_shape_mismatch_in_concatenate_and_stack():
+    """Joining (2, 3) with (2, 2) along axis 0, or stacking them, is a ValueError naming both shapes."""
+    a, b = Value(np.ones((2, 3))), Value(np.ones((2, 2)))
+    with unchanged(a, b), raises(ValueError, "concatenate", "(2, 3)", "(2, 2)"):
+        tg.concatenate([a, b], axis=0)
+    with unchanged(a, b), raises(ValueError, "stack", "(2, 3)", "(2, 2)"):
+        tg.stack([a, b])
+
+
+def test_reshape_and_broadcast_to_a_shape_that_does_not_fit():
+    """6 elements cannot become (4,); (2, 3) cannot broadcast to (3, 3)."""
+    x = Value(np.ones((2, 3)))
+    with unchanged(x), raises(ValueError, "reshape", "(2, 3)"):
+        x.reshape(4)
+    with unchanged(x), raises(ValueError, "broadcast_to", "(2, 3)"):
+        x.broadcast_to((3, 3))
+
+
+def test_index_out_of_bounds():
+    """x[5] on a (3,) Value: IndexError naming getitem and the shape."""
+    x = Value(np.ones(3))
+    with unchanged(x), raises(IndexError, "getitem", "(3,)"):
+        x[5]
+
+
+# ---------------------------------------------------------------------- data that is not real numbers
+
+
+@pytest.mark.parametrize("data, named", [
+    ("abc", "str"),
+    (None, "None"),
+    (1 + 2j, "complex"),
+    (np.array([1 + 2j]), "complex128"),
+    (np.array([1.0, "a"], dtype=object), "object"),
+    (np.array([1.0], dtype=np.float16), "float16"),
+    ([1.0, "a"], "<U"),
+], ids=["str", "None", "complex", "complex array", "object array", "float16", "mixed list"])
+def test_unsupported_data_types(data, named):
+    """Value(data) for data that is not bool, integer, float32 or float64: TypeError naming what it got."""
+    with raises(TypeError, "Value", named):
+        Value(data)
+
+
+@pytest.mark.parametrize("constant, named", [
+    ("abc", "str"), (None, "None"), (np.array([1 + 2j]), "complex128"), (np.array([object()]), "object"),
+], ids=["str", "None", "complex array", "object array"])
+def test_unsupported_constants(constant, named):
+    """x + constant and constant * x for a constant that is not real numbers: TypeError naming op and type."""
+    x = Value(np.ones(1))
+    with unchanged(x), raises(TypeError, "add", named):
+        x + constant
+    with unchanged(x), raises(TypeError, "mul", named):
+        x.__rmul__(constant)
+
+
+def test_other_bad_arguments():
+    """requires_grad must be a bool, astype only to float32/float64, clip needs a constant bound."""
+    with raises(TypeError, "requires_grad"):
+        Value(1.0, requires_grad=1)
+    x = Value(np.array([1.0, -1.0]))
+    with unchanged(x):
+        with raises(TypeError, "astype", "int64"):
+            x.astype(np.int64)
+        with raises(ValueError, "clip"):
+            x.clip()
+        with raises(TypeError, "clip"):
+            x.clip(lo=Value(0.0))
+        with raises(ValueError, "item", "(2,)"):
+            x.item()
+        with raises(TypeError, "requires grad"):
+            np.asarray(x)  # numpy would silently cut x out of the graph
+
+
+# ---------------------------------------------------------------------- backward
+
+
+def test_backward_of_a_non_scalar_needs_a_gradient():
+    """y of shape (2,) without gradient=: ValueError naming the shape; nothing gets a .grad."""
+    x = Value(np.array([1.0, 2.0]))
+    y = x * 2
+    with unchanged(x, y), raises(ValueError, "backward", "(2,)", "gradient"):
+        y.backward()
+
+
+def test_backward_when_nothing_requires_grad():
+    """A Value made from constants only has no graph: RuntimeError."""
+    c = Value(np.array([1.0, 2.0]), requires_grad=False)
+    y = (c * 2).sum()
+    with unchanged(c, y), raises(RuntimeError, "backward", "does not require grad"):
+        y.backward()
+
+
+def test_backward_with_a_gradient_of_the_wrong_shape():
+    """gradient= of shape (3,) for a (2,) Value: ValueError naming both shapes; earlier .grad kept."""
+    x = Value(np.array([1.0, 2.0]))
+    y = x * 2
+    y.backward(np.ones(2))
+    with unchanged(x, y), raises(ValueError, "backward", "(3,)", "(2,)"):
+        y.backward(np.ones(3))
+    with unchanged(x, y), raises(TypeError, "backward", "str"):
+        y.backward("ab")
+
+
+def test_grad_errors():
+    """grad(): an input that needs no grad, and a wrong number of grad_outputs, are ValueErrors."""
+    x, c = Value(2.0), Value(3.0, requires_grad=False)
+    y = x * c
+    with unchanged(x, c, y):
+        with raises(ValueError, "grad", "input 1"):
+            tg.grad(y, [x, c])
+        with raises(ValueError, "grad", "1 outputs", "2 grad_outputs"):
+            tg.grad(y, x, grad_outputs=[Value(1.0), Value(1.0)])
+        with raises(ValueError, "grad", "(2,)", "()"):
+            tg.grad(y, x, grad_outputs=Value(np.ones(2)))
+
+
+# ---------------------------------------------------------------------- axes
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda x: x.sum(axis=2), "sum"),
+    (lambda x: x.mean(axis=-3), "mean"),
+    (lambda x: x.max(axis=(0, 0)), "max"),
+    (lambda x: x.min(axis=(1, -1)), "max"),  # min is -max(-x)
+    (lambda x: x.logsumexp(axis=5), "logsumexp"),
+    (lambda x: x.softmax(axis=2), "softmax"),
+    (lambda x: x.swapaxes(0, 2), "swapaxes"),
+    (lambda x: x.transpose(1, 0, 2), "transpose"),
+    (lambda x: x.transpose(0, 0), "transpose"),
+    (lambda x: x.transpose(0, 3), "transpose"),  # numpy: axis 3 is out of bounds for a 2-D array
+    (lambda x: x.transpose(2, 3), "transpose"),
+    (lambda x: tg.concatenate([x, x], axis=2), "concatenate"),
+    (lambda x: tg.stack([x, x], axis=4), "stack"),
+], ids=["sum", "mean", "max_twice", "min_twice", "logsumexp", "softmax", "swapaxes", "transpose_too_many",
+        "transpose_repeated", "transpose_0_3", "transpose_2_3", "concatenate", "stack"])
+def test_bad_axis(call, named):
+    """An axis out of range, or named twice, for a (2, 3) Value: ValueError naming the operation."""
+    x = Value(np.ones((2, 3)))
+    with unchanged(x), raises(ValueError, named):
+        call(x)
+
+
+# ---------------------------------------------------------------------- custom operations and gradcheck
+
+
+def test_custom_operation_called_with_the_wrong_number_of_arguments():
+    """An Operation with one rule takes one argument."""
+    cube = Operation("cube", lambda x: x ** 3, lambda g, x, out: g * 3 * x ** 2)
+    x = Value(1.0)
+    with unchanged(x), raises(TypeError, "cube", "takes 1", "got 2"):
+        cube(x, x)
+
+
+def test_a_rule_returning_the_wrong_shape_is_reported_as_that_rule_s_bug():
+    """A rule whose gradient cannot be reduced to its argument's shape: RuntimeError naming op, argument, shapes."""
+    bad = Operation("bad", lambda x: x * 2, lambda g, x, out: np.ones(5))
+    x = Value(np.ones(3))
+    with raises(RuntimeError, "'bad'", "argument 0", "(5,)", "(3,)"):
+        bad(x).sum().backward()
+    assert x.grad is None
+
+
+def test_gradcheck_refuses_float32_and_says_why():
+    """Finite differences with eps 1e-6 need float64: TypeError naming the input, float32 and the reason."""
+    x = Value(np.ones(2, dtype=np.float32))
+    with unchanged(x), raises(TypeError, "gradcheck", "input 0", "float32", "float64", "1e-7"):
+        tg.gradcheck(lambda v: v * 2, [x])
+    with unchanged(x), raises(TypeError, "gradgradcheck", "input 0", "float32"):
+        tg.gradgradcheck(lambda v: v * 2, [x])
+
+
+def test_gradcheck_needs_values_and_something_to_check():
+    """Inputs must be Values, at least one requiring grad, and the function must return Values."""
+    with raises(TypeError, "gradcheck", "input 0", "ndarray"):
+        tg.gradcheck(lambda v: v * 2, [np.ones(2)])
+    with raises(ValueError, "gradcheck", "no input requires grad"):
+        tg.gradcheck(lambda v: v * 2, [Value(np.ones(2), requires_grad=False)])
+    with raises(TypeError, "gradcheck", "output 0", "ndarray"):
+        tg.gradcheck(lambda v: (v.data * 2,), [Value(np.ones(2))])
+
+
+def test_gradcheck_reports_a_wrong_rule_precisely():
+    """A cube whose rule says 2x^2 instead of 3x^2: GradcheckError naming the input, element and both values."""
+    wrong_cube = Operation("cube", lambda x: x ** 3, lambda g, x, out: g * 2 * x ** 2)
+    x = Value(np.array([0.0, 1.0, 2.0]))
+    with unchanged(x), pytest.raises(GradcheckError) as error:
+        tg.gradcheck(wrong_cube, [x])
+    message = str(error.value)
+    assert "output 0" in message and "input 0" in message
+    # element (0,) agrees (both 0); the first disagreement is at x = 1: analytic 2, numeric 3
+    assert "output element (1,)" in message and "input element (1,)" in message
+    analytic = float(re.search(r"analytic (?:np\.float64\()?([-\d.e]+)", message).group(1))
+    numeric = float(re.search(r"numeric (?:np\.float64\()?([-\d.e]+)", message).group(1))
+    assert analytic == 2.0
+    assert abs(numeric - 3.0) < 1e-6
+
+
+def test_gradgradcheck_catches_a_rule_that_is_not_differentiable():
+    """A right first derivative computed on raw numpy data cannot be differentiated again: GradcheckError."""
+    def rule(g, x, out):
+        return g * 3 * (x.data if isinstance(x, Value) else x) ** 2  # .data cuts the graph
+
+    cube = Operation("cube", lambda x: x ** 3, rule)
+    x = Value(np.array([1.0, 2.0]))
+    assert tg.gradcheck(cube, [x])
+    with unchanged(x), raises(GradcheckError, "input 0", "analytic", "numeric"):
+        tg.gradgradcheck(cube, [x])

@@ -1,0 +1,516 @@
+"""Exact behaviour of the engine: accumulation, grad mode, detach, constants, dtypes, stability, invariants."""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from op_table import OPS
+from tinygrad_edu import Operation, Value
+
+# ---------------------------------------------------------------------- accumulation and .grad
+
+
+def test_gradients_accumulate_across_backward_calls():
+    """c = 3 a^2 at a = 2: dc/da = 12 per pass, so two passes give 24 (36 would mean reusing old .grad)."""
+    a = Value(2.0)
+    b = a * a
+    c = b * 3
+    c.backward()
+    assert a.grad == 12.0
+    c.backward()
+    assert a.grad == 24.0
+    assert b.grad == 6.0  # 3 per pass
+    assert c.grad == 2.0
+
+
+def test_zero_grad_forgets_the_gradient():
+    """After zero_grad, .grad is None and the next backward starts from scratch."""
+    a = Value(2.0)
+    c = (a * a) * 3
+    c.backward()
+    a.zero_grad()
+    assert a.grad is None
+    c.backward()
+    assert a.grad == 12.0
+
+
+def test_intermediate_values_get_their_gradient():
+    """Every Value of the graph that requires grad gets .grad: here d/db (3 b) = 3 and d/dc c = 1."""
+    a = Value(np.array([1.0, -2.0]))
+    b = a * a
+    c = (b * 3).sum()
+    c.backward()
+    np.testing.assert_array_equal(b.grad, [3.0, 3.0])
+    assert c.grad == 1.0
+    np.testing.assert_array_equal(a.grad, [6.0, -12.0])
+
+
+def test_a_value_used_twice_receives_both_gradients():
+    """y = x * x + x * 5 + x: dy/dx = 2x + 6."""
+    x = Value(np.array([1.0, 3.0]))
+    (x * x + x * 5 + x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [8.0, 12.0])
+
+
+def test_backward_with_an_upstream_gradient():
+    """backward(gradient=u) on a non-scalar y gives sum_i u_i dy_i/dx; u may be an array, a list or a Value."""
+    for u in (np.array([1.0, 10.0]), [1.0, 10.0], Value([1.0, 10.0], requires_grad=False)):
+        x = Value(np.array([2.0, 3.0]))
+        (x ** 2).backward(u)
+        np.testing.assert_array_equal(x.grad, [4.0, 60.0])
+
+
+def test_requires_grad_false_branches_get_no_gradient():
+    """A Value made with requires_grad=False is a constant: no .grad, and it does not stop x's gradient."""
+    x = Value(np.array([1.0, 2.0]))
+    w = Value(np.array([3.0, -4.0]), requires_grad=False)
+    h = w * 2  # made only from a constant: needs no grad
+    assert not h.requires_grad
+    (x * w + h).sum().backward()
+    assert w.grad is None and h.grad is None
+    np.testing.assert_array_equal(x.grad, [3.0, -4.0])
+
+
+def test_leaf_gradients_are_their_own_arrays():
+    """A leaf's .grad is its own array: editing it in place changes no other gradient.
+
+    In a + b the add passes one and the same gradient to both inputs; each leaf
+    must still end up with an array of its own, as in PyTorch.
+    """
+    a, b = Value(np.array([1.0, 2.0])), Value(np.array([3.0, 4.0]))
+    c = a + b
+    c.backward(np.array([1.0, 1.0]))
+    assert a.grad is not b.grad and not np.shares_memory(a.grad, b.grad)
+    assert not np.shares_memory(a.grad, c.grad)
+    a.grad[0] = 5.0
+    a.grad += 1.0
+    np.testing.assert_array_equal(a.grad, [6.0, 2.0])
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(c.grad, [1.0, 1.0])
+
+
+GRAPHS = {
+    # name: function of a leaf x of shape (2, 3), returning the Value to call backward() on
+    "reshape": lambda x: x.reshape(6),
+    "transpose": lambda x: x.T,
+    "sum": lambda x: x.sum(),
+    "add": lambda x: x + 1.0,
+    "getitem": lambda x: x[1],
+    "broadcast_to": lambda x: x.broadcast_to((4, 2, 3)),
+    "concatenate": lambda x: tg.concatenate([x, x], axis=0),
+}
+
+
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=list(GRAPHS))
+def test_editing_one_gradient_does_not_change_another(build):
+    """Writing into y.grad after backward leaves the leaf's x.grad unchanged.
+
+    A gradient that is a view of another Value's gradient would let one edit
+    silently change both. (A read-only y.grad cannot be edited, so it cannot
+    leak either.)
+    """
+    x = Value(np.arange(6.0).reshape(2, 3))
+    y = build(x)
+    y.backward(np.ones(y.shape))
+    x_grad = x.grad.copy()
+    if y.grad.flags.writeable:
+        y.grad[...] = 99.0
+    np.testing.assert_array_equal(x.grad, x_grad)
+
+
+def test_repeated_index_accumulates():
+    """x[[0, 0, 1]] with upstream [1, 10, 100]: position 0 receives 1 + 10."""
+    x = Value(np.array([5.0, 6.0, 7.0]))
+    x[[0, 0, 1]].backward(np.array([1.0, 10.0, 100.0]))
+    np.testing.assert_array_equal(x.grad, [11.0, 100.0, 0.0])
+    y = Value(np.arange(6.0).reshape(2, 3))
+    y[[1, 1], [2, 2]].sum().backward()
+    np.testing.assert_array_equal(y.grad, [[0.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
+
+
+def test_boolean_mask_gradient():
+    """x[mask] passes the gradient to the selected positions, in order, and 0 elsewhere."""
+    x = Value(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    x[np.array([[True, False], [False, True]])].backward(np.array([10.0, 20.0]))
+    np.testing.assert_array_equal(x.grad, [[10.0, 0.0], [0.0, 20.0]])
+
+
+def test_selecting_nothing_gives_zero_gradient():
+    """An all-False mask selects no element; every gradient is 0."""
+    x = Value(np.array([1.0, 2.0]))
+    (x[np.array([False, False])].sum() + x.sum() * 0).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+# ---------------------------------------------------------------------- constants on either side
+
+
+def test_constants_on_either_side_give_values_with_the_right_gradients():
+    """ndarray + x, 2 * x, 1 / x, np.float64(2) * x, ndarray @ x: Values whose gradients are the textbook ones."""
+    x0 = np.array([1.0, 2.0, 4.0])
+    cases = [
+        (lambda x: np.array([1.0, 1.0, 1.0]) + x, np.ones(3)),
+        (lambda x: 2 * x, np.full(3, 2.0)),
+        (lambda x: 2 - x, np.full(3, -1.0)),
+        (lambda x: 1 / x, -1 / x0 ** 2),
+        (lambda x: np.float64(2) * x, np.full(3, 2.0)),
+        (lambda x: np.array([3.0, 4.0, 5.0]) * x, np.array([3.0, 4.0, 5.0])),
+        (lambda x: 2 ** x, np.log(2) * 2 ** x0),
+        (lambda x: np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]) @ x, np.array([1.0, 3.0, 3.0])),
+    ]
+    for fn, expected in cases:
+        x = Value(x0)
+        y = fn(x)
+        assert isinstance(y, Value) and y.dtype == np.float64
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad, expected, rtol=1e-15)
+
+
+def test_value_copies_its_data():
+    """Value(array) copies: changing the array afterwards does not change the Value."""
+    a = np.array([1.0, 2.0])
+    x = Value(a)
+    a[0] = 100.0
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+
+
+def test_data_types():
+    """bools and integers become float64; float32 and float64 stay as they are."""
+    assert Value(True).dtype == np.float64 and Value(True).item() == 1.0
+    assert Value(3).dtype == np.float64
+    assert Value(np.array([1, 2], dtype=np.int8)).dtype == np.float64
+    assert Value(np.array([1.0], dtype=np.float32)).dtype == np.float32
+    assert Value([1.5, 2.5]).dtype == np.float64
+    assert Value(2.5).shape == () and Value(2.5).ndim == 0 and Value(2.5).size == 1
+
+
+FLOAT32_OPS = {
+    "add_number": lambda x: x + 1.5,
+    "number_div": lambda x: 2.0 / x,
+    "pow": lambda x: x ** 2.5,
+    "number_pow": lambda x: 2.0 ** x,
+    "exp_log_sqrt": lambda x: x.exp().log().sqrt(),
+    "sigmoid_tanh_relu": lambda x: x.sigmoid().tanh().relu(),
+    "abs_clip": lambda x: x.abs().clip(0.5, 1.5),
+    "reductions": lambda x: x.sum(axis=0) + x.mean(axis=1) + x.max(axis=0) + x.min(axis=1),
+    "logsumexp_softmax": lambda x: x.logsumexp(axis=0) + x.softmax() + x.log_softmax(axis=0),
+    "matmul": lambda x: x @ x.T,
+    "shape_ops": lambda x: x.reshape(-1).broadcast_to((2, 4))[:, ::-1].swapaxes(0, 1),
+    "getitem": lambda x: x[[0, 0]],
+    "maximum_minimum_where": lambda x: tg.where(x > 1.2, tg.maximum(x, 1.0), tg.minimum(x, 1.1)),
+    "concatenate_stack": lambda x: tg.stack([tg.concatenate([x, x], axis=0)] * 2),
+}
+
+
+@pytest.mark.parametrize("fn", FLOAT32_OPS.values(), ids=list(FLOAT32_OPS))
+def test_float32_stays_float32(fn):
+    """With float32 Values and Python-number constants, results and gradients are float32."""
+    x = Value(np.array([[0.5, 1.25], [2.0, 1.0]], dtype=np.float32))
+    y = fn(x)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    assert np.all(np.isfinite(x.grad))
+
+
+def test_astype_round_trip_casts_the_gradient_back():
+    """x.astype(float32): the result is float32, and the gradient arriving at x is float64 again."""
+    x = Value(np.array([1.0, 2.0]))
+    y = x.astype(np.float32)
+    assert y.dtype == np.float32
+    (y * 3).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+# ---------------------------------------------------------------------- grad mode
+
+
+def test_no_grad_context_records_no_graph():
+    """Inside no_grad results need no grad, cannot backpropagate, and the mode is restored afterwards."""
+    x = Value(np.array([1.0, 2.0]))
+    with tg.no_grad():
+        assert not tg.is_grad_enabled()
+        y = (x * 2).exp()
+    assert tg.is_grad_enabled()
+    assert not y.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.sum().backward()
+    np.testing.assert_allclose(y.data, np.exp([2.0, 4.0]))
+
+
+def test_no_grad_restores_the_mode_after_an_exception():
+    """An exception inside no_grad does not leave grad mode off."""
+    with pytest.raises(KeyError):
+        with tg.no_grad():
+            raise KeyError("boom")
+    assert tg.is_grad_enabled()
+
+
+def test_no_grad_as_a_decorator():
+    """A function decorated with @no_grad() records no graph; grad mode is on again after the call."""
+    @tg.no_grad()
+    def double(v):
+        assert not tg.is_grad_enabled()
+        return v * 2
+
+    y = double(Value(3.0))
+    assert y.item() == 6.0 and not y.requires_grad
+    assert tg.is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad():
+    """enable_grad turns recording back on inside no_grad, and no_grad resumes after it."""
+    x = Value(2.0)
+    with tg.no_grad():
+        with tg.enable_grad():
+            assert tg.is_grad_enabled()
+            y = x * x
+        assert not tg.is_grad_enabled()
+        z = x * x
+    y.backward()
+    assert x.grad == 4.0
+    assert not z.requires_grad
+
+
+def test_no_grad_is_per_thread():
+    """A no_grad in one thread changes nothing in another thread, in either direction."""
+    inside, release = threading.Event(), threading.Event()
+    seen_in_worker = []
+
+    def worker():
+        with tg.no_grad():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(10)
+    y = Value(2.0) * 3  # the worker is inside no_grad right now
+    release.set()
+    thread.join()
+    assert y.requires_grad
+
+    def fresh_thread():
+        seen_in_worker.append(tg.is_grad_enabled())
+
+    with tg.no_grad():
+        thread = threading.Thread(target=fresh_thread)
+        thread.start()
+        thread.join()
+    assert seen_in_worker == [True]
+
+
+def test_detach_shares_data_and_records_no_graph():
+    """detach() shares the numbers but not the graph: in x * x.detach() only one factor is differentiated."""
+    x = Value(np.array([3.0, -1.0]))
+    d = x.detach()
+    assert np.shares_memory(d.data, x.data)
+    assert not d.requires_grad
+    (x * d).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, -1.0])  # not 2x
+    assert d.grad is None
+
+
+# ---------------------------------------------------------------------- grad()
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    """grad() returns d out/d inputs and leaves every .grad as it was (None, or an earlier backward's)."""
+    x, y = Value(2.0), Value(5.0)
+    out = x * y
+    gx, gy = tg.grad(out, [x, y])
+    assert gx.item() == 5.0 and gy.item() == 2.0
+    assert x.grad is None and y.grad is None and out.grad is None
+    out.backward()
+    tg.grad(out, [x, y])
+    assert x.grad == 5.0 and y.grad == 2.0
+
+
+def test_grad_of_several_outputs_adds_their_gradients():
+    """grad([y1, y2], x) is dy1/dx + dy2/dx."""
+    x = Value(3.0)
+    (g,) = tg.grad([x * x, x * 4], x)
+    assert g.item() == 10.0
+
+
+def test_grad_accepts_a_numpy_array_as_grad_outputs():
+    """grad(y, x, grad_outputs=u) with u a numpy array works as with a Value, as backward(gradient=u) does.
+
+    PyTorch's torch.autograd.grad accepts a single tensor as grad_outputs.
+    """
+    u = np.array([1.0, 10.0])
+    x = Value(np.array([2.0, 3.0]))
+    (g,) = tg.grad(x * x, x, grad_outputs=u)
+    np.testing.assert_array_equal(g.data, [4.0, 60.0])
+
+
+def test_grad_allow_unused():
+    """An input the output does not depend on is an error, or None with allow_unused=True."""
+    x, unused = Value(2.0), Value(7.0)
+    with pytest.raises(ValueError, match="allow_unused"):
+        tg.grad(x * 3, [x, unused])
+    gx, gu = tg.grad(x * 3, [x, unused], allow_unused=True)
+    assert gx.item() == 3.0 and gu is None
+
+
+def test_grad_without_create_graph_returns_constants():
+    """Without create_graph the returned gradients have no graph; with it they can be differentiated."""
+    x = Value(3.0)
+    (g,) = tg.grad(x ** 3, x)
+    assert not g.requires_grad and g.item() == 27.0
+    (g,) = tg.grad(x ** 3, x, create_graph=True)
+    assert g.requires_grad
+    assert tg.grad(g, x)[0].item() == 18.0
+
+
+# ---------------------------------------------------------------------- deep graphs and numerics
+
+
+def test_long_chain_backpropagates_without_recursion():
+    """y = y * 1.0001 + 0.0001, 100,000 times: no RecursionError, and dy/dx = 1.0001 ** 100000."""
+    n = 100_000
+    x = Value(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    y.backward()
+    np.testing.assert_allclose(x.grad, 1.0001 ** n, rtol=1e-9)
+
+
+def test_sigmoid_saturates_exactly_without_warnings():
+    """sigmoid(-1e4) is exactly 0, sigmoid(1e4) exactly 1, gradient 0 there, and numpy warns about nothing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for dtype in (np.float64, np.float32):
+            x = Value(np.array([-1e4, 0.0, 1e4], dtype=dtype))
+            s = x.sigmoid()
+            s.sum().backward()
+            np.testing.assert_array_equal(s.data, [0.0, 0.5, 1.0])
+            np.testing.assert_array_equal(x.grad, [0.0, 0.25, 0.0])
+
+
+def test_logsumexp_and_log_softmax_are_stable_at_large_inputs():
+    """logsumexp([1000, 1000]) = 1000 + log 2, log_softmax = -log 2 each, softmax([1000, -1000]) = [1, 0]."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = Value(np.array([1000.0, 1000.0]))
+        lse = x.logsumexp()
+        np.testing.assert_allclose(lse.data, 1000 + np.log(2), rtol=1e-15)
+        lse.backward()
+        np.testing.assert_allclose(x.grad, [0.5, 0.5], rtol=1e-15)
+        np.testing.assert_allclose(x.log_softmax().data, [-np.log(2), -np.log(2)], rtol=1e-12)
+        y = Value(np.array([1000.0, -1000.0]))
+        np.testing.assert_array_equal(y.softmax().data, [1.0, 0.0])
+        z = Value(np.array([-1000.0, -1000.0, -1000.0]))
+        np.testing.assert_allclose(z.logsumexp().data, -1000 + np.log(3), rtol=1e-15)
+
+
+def test_log_softmax_and_softmax_keep_their_precision_at_large_inputs():
+    """log_softmax([c, c]) = -log 2 and softmax([c, c]) = [0.5, 0.5] for any c, as in PyTorch.
+
+    Computed as (x - m) - log(sum(exp(x - m))) with m = max(x), the large c
+    cancels exactly; computed as x - logsumexp(x), it is lost in rounding
+    logsumexp(x) = c + log 2 to the precision of c (at c = 1e16, entirely).
+    """
+    x = Value(np.array([1e16, 1e16]))
+    np.testing.assert_allclose(x.log_softmax().data, [-np.log(2), -np.log(2)], rtol=1e-12)
+    np.testing.assert_allclose(x.softmax().data, [0.5, 0.5], rtol=1e-12)
+    x32 = Value(np.array([100.0, 100.0], dtype=np.float32))  # logits of 100 are ordinary in float32
+    np.testing.assert_allclose(x32.log_softmax().data, [-np.log(2), -np.log(2)], rtol=3e-7)
+    np.testing.assert_allclose(x32.softmax().data, [0.5, 0.5], rtol=3e-7)
+
+
+def test_power_at_zero_base_warns_nothing():
+    """d/dx x**p at x = 0 for p = 0 and p = 2 is a plain 0; computing it raises no numpy warning.
+
+    The exponent rule already avoids log(0) at x = 0; the base rule should avoid
+    0 ** -1 (divide by zero, then 0 * inf) at p = 0 in the same way.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x, p = Value(np.array([0.0, 0.0])), Value(np.array([0.0, 2.0]))
+        (x ** p).sum().backward()
+        np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+        np.testing.assert_array_equal(p.grad, [0.0, 0.0])
+
+
+# ---------------------------------------------------------------------- invariants over the whole table
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_inputs_are_unchanged_and_gradients_are_not_views_of_them(op, data):
+    """Forward and backward change no input or constant, and no gradient shares memory with any input."""
+    arrays, params = data.draw(op.case, label="inputs and constants")
+    before = [a.copy() for a in arrays]
+    constants = {k: np.array(v, copy=True) for k, v in params.items() if isinstance(v, np.ndarray)}
+    values = [Value(a) for a in arrays]
+    out = op.fn(*values, **params)
+    out.backward(np.ones(out.shape))
+    for a, b, v in zip(arrays, before, values):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(v.data, b)
+    for k, c in constants.items():
+        np.testing.assert_array_equal(params[k], c)
+    for v in values:
+        for w in values:
+            assert not np.shares_memory(v.grad, w.data)
+
+
+# ---------------------------------------------------------------------- custom operations
+
+
+def test_custom_operation_first_and_second_order():
+    """The README's cube: forward x^3, rule 3 x^2 g; the rule, written with operators, gives x^3'' = 6x too."""
+    cube = Operation("cube", lambda x: x ** 3, lambda g, x, out: g * 3 * x ** 2)
+    x = Value(2.0)
+    y = cube(x)
+    assert y.item() == 8.0
+    y.backward()
+    assert x.grad == 12.0
+    (dy,) = tg.grad(cube(x), x, create_graph=True)
+    assert dy.item() == 12.0
+    assert tg.grad(dy, x)[0].item() == 12.0  # 6x at x = 2
+    assert tg.gradcheck(cube, [Value(np.array([0.5, -1.5]))])
+    assert tg.gradgradcheck(cube, [Value(np.array([0.5, -1.5]))])
+
+
+def test_custom_operation_with_two_arguments_and_a_constant():
+    """hypot(a, b) = sqrt(a^2 + b^2): da = a / out, db = b / out; a constant argument gets no gradient."""
+    hypot = Operation("hypot", np.hypot, lambda g, a, b, out: g * a / out, lambda g, a, b, out: g * b / out)
+    a, b = Value(np.array([3.0, 5.0])), Value(np.array([4.0, 12.0]))
+    out = hypot(a, b)
+    np.testing.assert_array_equal(out.data, [5.0, 13.0])
+    out.sum().backward()
+    np.testing.assert_allclose(a.grad, [3 / 5, 5 / 13], rtol=1e-15)
+    np.testing.assert_allclose(b.grad, [4 / 5, 12 / 13], rtol=1e-15)
+    c = Value(np.array([3.0]))
+    hypot(c, 4.0).backward()
+    np.testing.assert_allclose(c.grad, [0.6], rtol=1e-15)
+    assert tg.gradgradcheck(hypot, [Value(np.array([0.5, -1.5])), Value(np.array([2.0, 0.7]))])
+    assert isinstance(hypot(3.0, 4.0), np.floating)  # no Value among the arguments: plain numpy result
+
+
+# ---------------------------------------------------------------------- gradcheck itself
+
+
+def test_gradcheck_accepts_an_input_with_no_elements():
+    """An input with no elements has an empty Jacobian, which trivially agrees: gradcheck returns True."""
+    x, empty = Value(np.array([1.0, 2.0])), Value(np.zeros(0))
+    assert tg.gradcheck(lambda a, b: a * 2 + b.sum(), [x, empty])
+
+
+def test_gradcheck_restores_the_inputs():
+    """gradcheck perturbs inputs in place, and leaves them exactly as they were."""
+    a = np.array([0.1, 0.2, 0.3])
+    x = Value(a)
+    tg.gradcheck(lambda v: v.exp(), [x])
+    np.testing.assert_array_equal(x.data, a)
+    assert x.grad is None
