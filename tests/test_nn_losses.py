@@ -27,7 +27,7 @@ def by_hand(name, p, t):
     return -(t * np.log(1 / (1 + np.exp(-p))) + (1 - t) * np.log(1 - 1 / (1 + np.exp(-p))))
 
 
-@pytest.mark.parametrize("pair, name", zip(ELEMENTWISE, IDS), ids=IDS)
+@pytest.mark.parametrize("pair, name", list(zip(ELEMENTWISE, IDS)), ids=IDS)
 def test_reductions_mean_sum_none(pair, name):
     """'none' gives the per-element losses of the formula; 'sum' and 'mean' (the default) reduce them."""
     module, function = pair
