@@ -13,7 +13,7 @@ broadcasting made too big back to its input's shape.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -77,13 +77,13 @@ def _bad_rule(node: Value, position: int, got: tuple[int, ...], want: tuple[int,
             f"of shape {got}, which does not reduce to that argument's shape {want}: the rule is wrong")
 
 
-def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False) -> Iterator[tuple[Value, Any]]:
-    """Yield ``(value, gradient)`` for every Value the roots depend on, outputs first.
+def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False) -> dict[Value, Any]:
+    """The gradient of the final quantity with respect to every Value the roots depend on.
 
-    ``seeds[i]`` is the gradient to start from at ``roots[i]``. Gradients live
-    in a dictionary that belongs to this pass only, so ``.grad`` fields left
-    by earlier passes never leak in. Each Value is yielded once, after every
-    Value that uses it has passed its share of the gradient down.
+    ``seeds[i]`` is the gradient to start from at ``roots[i]``. The gradients
+    live in a dictionary that belongs to this pass only, so ``.grad`` fields
+    left by earlier passes never leak in. A Value's rules run once every
+    Value that uses it has added its share to its gradient.
 
     Rules receive numpy arrays, unless ``create_graph`` is set: then they
     receive the Values themselves, so the gradients they build are Values
@@ -93,11 +93,10 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
     for node in reverse_topological_order(roots):
-        g = grads.pop(node)
-        yield node, g
         op = node._op
         if op is None:
             continue  # a leaf: nothing further back
+        g = grads[node]
         inputs = node._inputs
         if create_graph:
             args = (*inputs, node)
@@ -110,6 +109,7 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
                     gx = fit_to_input(gx, x, node, position)
                 previous = grads.get(x)
                 grads[x] = gx if previous is None else previous + gx
+    return grads
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad_outputs: Any = None,
@@ -147,9 +147,10 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     found: list[Any] = [None] * len(inputs)
     with enable_grad() if create_graph else no_grad():
         pass_seeds = seeds if create_graph else [s.data for s in seeds]
-        for node, g in backpropagate(outputs, pass_seeds, create_graph):
-            for i in positions.get(node, ()):
-                found[i] = g
+        grads = backpropagate(outputs, pass_seeds, create_graph)
+    for node, indices in positions.items():
+        for i in indices:
+            found[i] = grads.get(node)
     results: list[Value | None] = []
     for i, g in enumerate(found):
         if g is None:

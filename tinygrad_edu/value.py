@@ -145,9 +145,9 @@ class Value:
         seed = seed_gradient(self, gradient, "backward")
         # Every gradient is computed before any is stored, so a rule that fails
         # half-way leaves every .grad as it was.
-        gradients = list(autograd.backpropagate([self], [seed]))
+        gradients = autograd.backpropagate([self], [seed])
         stored: set[int] = set()
-        for node, g in gradients:
+        for node, g in gradients.items():
             if type(g) is not np.ndarray:
                 g = np.asarray(g)  # numpy turns 0-d results into scalars
             if node.grad is not None:
@@ -397,7 +397,7 @@ def seed_gradient(root: Value, gradient: Any, op: str) -> np.ndarray:
         if root.data.size != 1:
             raise ValueError(f"{op}: a Value of shape {root.shape} needs gradient= of that shape; only "
                              "single-element Values start from gradient 1 by themselves")
-        return np.ones(root.shape, dtype=root.dtype)
+        return np.array(1, dtype=root.dtype).reshape(root.shape)
     seed = to_float_array(ops._data(gradient), op)
     if seed.shape != root.shape:
         raise ValueError(f"{op}: gradient has shape {seed.shape}, but the Value has shape {root.shape}")
