@@ -30,6 +30,19 @@ class Optimizer:
             raise ValueError(f"{name}: a parameter appears more than once")
         self.hyperparameters = hyperparameters
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
+        self._scratch: dict[int, np.ndarray] = {}
+
+    def scratch(self, p: Value) -> np.ndarray:
+        """A work array shaped like p, reused from step to step (its contents mean nothing).
+
+        Why reuse: a fresh parameter-sized temporary every step makes the
+        memory allocator give the pages back to the system and take them
+        again, and touching new pages costs more than the arithmetic on them.
+        """
+        buffer = self._scratch.get(id(p))
+        if buffer is None or buffer.shape != p.data.shape or buffer.dtype != p.data.dtype:
+            buffer = self._scratch[id(p)] = np.empty_like(p.data)
+        return buffer
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to None."""
@@ -131,7 +144,8 @@ class SGD(Optimizer):
                 buffer *= h["momentum"]
                 buffer += (1 - h["dampening"]) * grad
             grad = grad + h["momentum"] * buffer if h["nesterov"] else buffer
-        p.data -= h["lr"] * grad
+        step = np.multiply(grad, h["lr"], out=self.scratch(p))
+        p.data -= step
 
 
 class Adam(Optimizer):
