@@ -22,29 +22,24 @@ from .grad_mode import enable_grad, no_grad
 from .value import Value, seed_gradient
 
 
-def reverse_topological_order(roots: Sequence[Value]) -> list[Value]:
-    """Every Value the roots depend on through inputs that require grad, outputs first.
+def count_uses(roots: Sequence[Value]) -> dict[Value, int]:
+    """For every Value behind the roots that requires grad: how many times the graph uses it.
 
-    A depth-first search with an explicit stack, so a graph a million
-    operations deep needs no recursion. A Value is placed once all of its
-    inputs are placed; reversing that list puts every Value before its inputs.
+    A search with an explicit stack (no recursion, so a graph a million
+    operations deep is fine) that looks at every edge once.
     """
-    order: list[Value] = []
-    placed: dict[Value, bool] = {}  # False: its inputs are being visited; True: it is in `order`
+    uses: dict[Value, int] = {}
     stack = list(roots)
     while stack:
         node = stack.pop()
-        if node not in placed:
-            placed[node] = False
-            stack.append(node)  # seen again once all of its inputs are placed
-            for x in node._inputs:
-                if isinstance(x, Value) and x.requires_grad and x not in placed:
+        for x in node._inputs:
+            if isinstance(x, Value) and x.requires_grad:
+                if x in uses:
+                    uses[x] += 1
+                else:
+                    uses[x] = 1
                     stack.append(x)
-        elif not placed[node]:
-            placed[node] = True
-            order.append(node)
-    order.reverse()
-    return order
+    return uses
 
 
 def fit_to_input(grad: Any, x: Value, node: Value, position: int) -> Any:
@@ -82,8 +77,12 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
 
     ``seeds[i]`` is the gradient to start from at ``roots[i]``. The gradients
     live in a dictionary that belongs to this pass only, so ``.grad`` fields
-    left by earlier passes never leak in. A Value's rules run once every
-    Value that uses it has added its share to its gradient.
+    left by earlier passes never leak in.
+
+    A Value's gradient is complete once every Value that uses it has passed
+    its share down; only then are its own rules applied. Counting the uses
+    first and waiting for each count to reach zero visits the graph in
+    reverse topological order, outputs first.
 
     Rules receive numpy arrays, unless ``create_graph`` is set: then they
     receive the Values themselves, so the gradients they build are Values
@@ -92,7 +91,10 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     grads: dict[Value, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
-    for node in reverse_topological_order(roots):
+    waiting = count_uses(roots)
+    ready = [root for root in grads if root not in waiting]
+    while ready:
+        node = ready.pop()
         op = node._op
         if op is None:
             continue  # a leaf: nothing further back
@@ -109,6 +111,10 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
                     gx = fit_to_input(gx, x, node, position)
                 previous = grads.get(x)
                 grads[x] = gx if previous is None else previous + gx
+                still_waiting = waiting[x] - 1
+                waiting[x] = still_waiting
+                if not still_waiting:
+                    ready.append(x)
     return grads
 
 
