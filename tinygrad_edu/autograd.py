@@ -22,24 +22,30 @@ from .grad_mode import enable_grad, no_grad
 from .value import Value, seed_gradient
 
 
-def count_uses(roots: Sequence[Value]) -> dict[Value, int]:
-    """For every Value behind the roots that requires grad: how many times the graph uses it.
+def reverse_topological_order(roots: Sequence[Value]) -> list[Value]:
+    """Every Value the roots depend on through inputs that require grad, each before its inputs.
 
-    A search with an explicit stack (no recursion, so a graph a million
-    operations deep is fine) that looks at every edge once.
+    A depth-first search with an explicit stack, so a graph a million
+    operations deep needs no recursion. A Value is placed once all of its
+    inputs are placed; reversed, that list puts every Value before the Values
+    it was computed from, so backpropagation can go through it in order.
     """
-    uses: dict[Value, int] = {}
+    order: list[Value] = []
+    placed: dict[Value, bool] = {}  # False: its inputs are being visited; True: it is in `order`
     stack = list(roots)
     while stack:
         node = stack.pop()
-        for x in node._inputs:
-            if isinstance(x, Value) and x.requires_grad:
-                if x in uses:
-                    uses[x] += 1
-                else:
-                    uses[x] = 1
+        if node not in placed:
+            placed[node] = False
+            stack.append(node)  # met again once all of its inputs are placed
+            for x in node._inputs:
+                if isinstance(x, Value) and x.requires_grad and x not in placed:
                     stack.append(x)
-    return uses
+        elif not placed[node]:
+            placed[node] = True
+            order.append(node)
+    order.reverse()
+    return order
 
 
 def fit_to_input(grad: Any, x: Value, node: Value, position: int) -> Any:
@@ -72,17 +78,18 @@ def _bad_rule(node: Value, position: int, got: tuple[int, ...], want: tuple[int,
             f"of shape {got}, which does not reduce to that argument's shape {want}: the rule is wrong")
 
 
-def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False) -> dict[Value, Any]:
-    """The gradient of the final quantity with respect to every Value the roots depend on.
+def backpropagate(roots: Sequence[Value], seeds: Sequence[Any],
+                  create_graph: bool = False) -> tuple[list[Value], list[Any]]:
+    """Every Value the roots depend on, and the gradient of the final quantity with respect to it.
 
-    ``seeds[i]`` is the gradient to start from at ``roots[i]``. The gradients
-    live in a dictionary that belongs to this pass only, so ``.grad`` fields
-    left by earlier passes never leak in.
+    ``seeds[i]`` is the gradient to start from at ``roots[i]``. Gradients are
+    summed in a dictionary that belongs to this pass only, so ``.grad`` fields
+    left by earlier passes never leak in. Returns two lists, Values and their
+    gradients, outputs first.
 
-    A Value's gradient is complete once every Value that uses it has passed
-    its share down; only then are its own rules applied. Counting the uses
-    first and waiting for each count to reach zero visits the graph in
-    reverse topological order, outputs first.
+    Going through the Values in reverse topological order, every Value that
+    uses a Value has passed its share down before that Value's own rules are
+    applied, so each gradient is complete when it is used.
 
     Rules receive numpy arrays, unless ``create_graph`` is set: then they
     receive the Values themselves, so the gradients they build are Values
@@ -91,14 +98,17 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     grads: dict[Value, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = seed if root not in grads else grads[root] + seed
-    waiting = count_uses(roots)
-    ready = [root for root in grads if root not in waiting]
-    while ready:
-        node = ready.pop()
+    done_values: list[Value] = []
+    done_grads: list[Any] = []
+    for node in reverse_topological_order(roots):
+        g = grads.pop(node)  # complete now: every use of node has added its share
+        if not create_graph and type(g) is not np.ndarray:
+            g = np.asarray(g)  # numpy turns 0-d results into scalars; gradients are arrays
+        done_values.append(node)
+        done_grads.append(g)
         op = node._op
         if op is None:
             continue  # a leaf: nothing further back
-        g = grads[node]
         inputs = node._inputs
         if create_graph:
             args = (*inputs, node)
@@ -109,13 +119,13 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
                 gx = op.rules[position](g, *args)  # the chain rule, for this one edge
                 if gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
                     gx = fit_to_input(gx, x, node, position)
+                if gx is g and x._op is None:
+                    # A leaf (a parameter) gets a gradient of its own, which may be edited
+                    # in place; a rule that passed g on unchanged would share node's.
+                    gx = gx.copy()
                 previous = grads.get(x)
                 grads[x] = gx if previous is None else previous + gx
-                still_waiting = waiting[x] - 1
-                waiting[x] = still_waiting
-                if not still_waiting:
-                    ready.append(x)
-    return grads
+    return done_values, done_grads
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad_outputs: Any = None,
@@ -153,10 +163,10 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     found: list[Any] = [None] * len(inputs)
     with enable_grad() if create_graph else no_grad():
         pass_seeds = seeds if create_graph else [s.data for s in seeds]
-        grads = backpropagate(outputs, pass_seeds, create_graph)
-    for node, indices in positions.items():
-        for i in indices:
-            found[i] = grads.get(node)
+        values, grads = backpropagate(outputs, pass_seeds, create_graph)
+    for node, g in zip(values, grads):
+        for i in positions.get(node, ()):
+            found[i] = g
     results: list[Value | None] = []
     for i, g in enumerate(found):
         if g is None:

@@ -145,21 +145,16 @@ class Value:
         seed = seed_gradient(self, gradient, "backward")
         # Every gradient is computed before any is stored, so a rule that fails
         # half-way leaves every .grad as it was.
-        gradients = autograd.backpropagate([self], [seed])
-        stored: set[int] = set()
-        for node, g in gradients.items():
-            if type(g) is not np.ndarray:
-                g = np.asarray(g)  # numpy turns 0-d results into scalars
+        values, gradients = autograd.backpropagate([self], [seed])
+        for node, g in zip(values, gradients):
             if node.grad is not None:
                 node.grad = node.grad + g
-                continue
-            if node._op is None and (id(g) in stored or g.base is not None):
-                # A leaf's gradient (a parameter's) is its own array: never the
-                # array of another Value nor a view of one, so editing it in
-                # place cannot change another gradient.
-                g = g.copy()
-            stored.add(id(g))
-            node.grad = g
+            elif node._op is None and g.base is not None:
+                # A leaf's gradient (a parameter's) is its own array, not a view
+                # of another Value's, so editing it in place changes nothing else.
+                node.grad = g.copy()
+            else:
+                node.grad = g
 
     # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
 
