@@ -119,7 +119,7 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any],
                 gx = op.rules[position](g, *args)  # the chain rule, for this one edge
                 if gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
                     gx = fit_to_input(gx, x, node, position)
-                if gx is g and x._op is None:
+                if gx is g and x._op is None and not create_graph:
                     # A leaf (a parameter) gets a gradient of its own, which may be edited
                     # in place; a rule that passed g on unchanged would share node's.
                     gx = gx.copy()
