@@ -1,12 +1,12 @@
 """Time tinygrad_edu against hand-written numpy and PyTorch on the five workloads, in one run.
 
-    python benchmarks/run.py                      # everything, 5 repeats
+    python benchmarks/run.py                      # everything, 7 repeats
     python benchmarks/run.py --workloads W1,W3 --repeats 3 --json results.json
     python benchmarks/run.py --smoke              # tiny sizes: checks the script works
 
-Each implementation is warmed up on a small size, then timed ``--repeats``
-times; the table shows medians and each median divided by hand-written
-numpy's. Results are compared across implementations (1e-9 in float64, 1e-4 in
+Each implementation is warmed up on a small size, then the implementations
+take turns for ``--repeats`` rounds; the table shows medians and each median
+divided by hand-written numpy's. Results are compared across implementations (1e-9 in float64, 1e-4 in
 float32) before any time is reported, so a fast wrong answer cannot pass. Peak
 memory is measured in a fresh process per implementation: the growth of the
 resident set while the workload runs, after its inputs are made.
@@ -153,22 +153,25 @@ def memory_child(spec: str) -> None:
 
 
 def measure(case: Case, implementations: list[str], repeats: int, memory: bool, smoke: bool) -> None:
-    """Fill in the measurements of one case, numpy first so the others can be checked against it."""
-    reference: list[np.ndarray] | None = None
-    for implementation in implementations:
-        if implementation_of(case.workload, implementation) is None:
-            continue
-        m = case.measurements[implementation] = Measurement(implementation)
-        warmup = SMOKE_SIZES[case.workload] if smoke else WARMUP_SIZES[case.workload]
+    """Fill in the measurements of one case, and check every answer against hand-written numpy's.
+
+    The implementations take turns, one run each per round, so a machine that
+    is slower for a while slows them all alike and their ratios stay fair.
+    """
+    available = [i for i in implementations if implementation_of(case.workload, i) is not None]
+    warmup = SMOKE_SIZES[case.workload] if smoke else WARMUP_SIZES[case.workload]
+    for implementation in available:
+        case.measurements[implementation] = Measurement(implementation)
         run_once(case.workload, implementation, case.dtype, min(warmup, case.size))
-        for _ in range(repeats):
-            elapsed, result = run_once(case.workload, implementation, case.dtype, case.size)
-            m.times.append(elapsed)
-        if implementation == "numpy":
-            reference, m.agrees = result, True
-        elif reference is not None:
-            m.note = agree(result, reference, case.dtype, implementation)
-            m.agrees = not m.note
+    results: dict[str, list[np.ndarray]] = {}
+    for _ in range(repeats):
+        for implementation in available:
+            elapsed, results[implementation] = run_once(case.workload, implementation, case.dtype, case.size)
+            case.measurements[implementation].times.append(elapsed)
+    for implementation in available:
+        m = case.measurements[implementation]
+        m.note = agree(results[implementation], results["numpy"], case.dtype, implementation)
+        m.agrees = not m.note
         if memory:
             m.peak_mb = peak_memory_mb(case.workload, implementation, case.dtype, case.size)
 
@@ -242,7 +245,7 @@ def main() -> int:
     parser.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="comma-separated (default: all)")
     parser.add_argument("--implementations", default=",".join(IMPLEMENTATIONS),
                         help="comma-separated from numpy, tinygrad_edu, torch (default: all installed)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (default: 5)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per measurement (default: 7)")
     parser.add_argument("--dtype", choices=("standard", "float64", "float32"), default="standard",
                         help="standard: the issue's cases (W3 in both dtypes); or every workload in one dtype")
     parser.add_argument("--sizes", help="override sizes, e.g. W4=1000000,W1=2000")
