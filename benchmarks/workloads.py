@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 import hand_numpy
+from hand_numpy import Run
 
 import tinygrad_edu
 from tinygrad_edu import nn, optim
@@ -21,12 +22,13 @@ from tinygrad_edu import nn, optim
 
 @dataclass
 class Workload:
-    """A named problem: ``make(dtype, size)`` builds its inputs, each implementation solves it."""
+    """A named problem: ``make(dtype, size)`` builds its inputs; each implementation takes them,
+    prepares (untimed) and returns the run to time."""
 
     name: str
     description: str
     make: Callable[[Any, int], dict[str, Any]]
-    implementations: dict[str, Callable[..., list[np.ndarray]]] = field(default_factory=dict)
+    implementations: dict[str, Callable[..., Run]] = field(default_factory=dict)
     per_iteration: int = 0  # if set, times are also reported per iteration (W5)
 
 
@@ -74,6 +76,7 @@ def make_tiny(dtype: Any, iterations: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- tinygrad_edu
+# Each function builds its model from the given weights (not timed) and returns the timed run.
 
 
 def _linear(weight: np.ndarray, bias: np.ndarray | None) -> nn.Linear:
@@ -82,52 +85,60 @@ def _linear(weight: np.ndarray, bias: np.ndarray | None) -> nn.Linear:
     return layer
 
 
-def _train(model: nn.Module, loss_of: Callable[[], Any], lr: float, steps: int) -> list[np.ndarray]:
+def _training(model: nn.Module, loss_of: Callable[[], Any], lr: float, steps: int) -> Run:
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss_of().backward()
-        optimizer.step()
-    return [p.data for p in model.parameters()]
 
-
-def ours_single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, lr: float) -> list[np.ndarray]:
-    model = nn.Sequential(_linear(w.T, None), nn.Sigmoid())
-    loss_fn = nn.MSELoss(reduction="sum")
-    (weight,) = _train(model, lambda: 0.5 * loss_fn(model(X), y), lr, steps)
-    return [weight.T]
-
-
-def ours_mlp(activation: type[nn.Module]) -> Callable[..., list[np.ndarray]]:
-    def run(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
-            steps: int, lr: float) -> list[np.ndarray]:
-        output = [nn.Sigmoid()] if activation is nn.Sigmoid else []  # W2 squashes its output, W3 does not
-        model = nn.Sequential(_linear(W1, b1), activation(), _linear(W2, b2), *output)
-        loss_fn = nn.MSELoss()
-        return _train(model, lambda: loss_fn(model(X), y), lr, steps)
+    def run() -> list[np.ndarray]:
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss_of().backward()
+            optimizer.step()
+        return [p.data for p in model.parameters()]
     return run
 
 
-def ours_chain(n: int) -> list[np.ndarray]:
-    x = tinygrad_edu.Value(1.0)
-    y = x
-    for _ in range(n):
-        y = y * 1.0001 + 0.0001
-    y.backward()
-    return [y.data, x.grad]
+def ours_single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, lr: float) -> Run:
+    model = nn.Sequential(_linear(w.T, None), nn.Sigmoid())
+    loss_fn = nn.MSELoss(reduction="sum")
+    train = _training(model, lambda: 0.5 * loss_fn(model(X), y), lr, steps)
+    return lambda: [train()[0].T]
 
 
-def ours_tiny(a: np.ndarray, b: np.ndarray, c: np.ndarray, iterations: int) -> list[np.ndarray]:
+def ours_mlp(activation: type[nn.Module]) -> Callable[..., Run]:
+    def prepare(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
+                steps: int, lr: float) -> Run:
+        output = [nn.Sigmoid()] if activation is nn.Sigmoid else []  # W2 squashes its output, W3 does not
+        model = nn.Sequential(_linear(W1, b1), activation(), _linear(W2, b2), *output)
+        loss_fn = nn.MSELoss()
+        return _training(model, lambda: loss_fn(model(X), y), lr, steps)
+    return prepare
+
+
+def ours_chain(n: int) -> Run:
+    def run() -> list[np.ndarray]:
+        x = tinygrad_edu.Value(1.0)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.0001
+        y.backward()
+        return [y.data, x.grad]
+    return run
+
+
+def ours_tiny(a: np.ndarray, b: np.ndarray, c: np.ndarray, iterations: int) -> Run:
     a, b, c = tinygrad_edu.Value(a), tinygrad_edu.Value(b), tinygrad_edu.Value(c)
-    for _ in range(iterations):
-        (a * b + c).sum().backward()
-    return [a.grad, b.grad, c.grad]
+
+    def run() -> list[np.ndarray]:
+        for _ in range(iterations):
+            (a * b + c).sum().backward()
+        return [a.grad, b.grad, c.grad]
+    return run
 
 
 # ---------------------------------------------------------------------- PyTorch (imported only when asked for)
 
 
-def torch_versions() -> dict[str, Callable[..., list[np.ndarray]]]:
+def torch_versions() -> dict[str, Callable[..., Run]]:
     """The PyTorch implementations, keyed by workload; empty when torch is not installed."""
     try:
         import torch
@@ -144,44 +155,52 @@ def torch_versions() -> dict[str, Callable[..., list[np.ndarray]]]:
                 layer.bias.copy_(torch.from_numpy(bias))
         return layer
 
-    def train(model: Any, loss_of: Callable[[], Any], lr: float, steps: int) -> list[np.ndarray]:
+    def training(model: Any, loss_of: Callable[[], Any], lr: float, steps: int) -> Run:
         optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-        for _ in range(steps):
-            optimizer.zero_grad()
-            loss_of().backward()
-            optimizer.step()
-        return [p.detach().numpy().copy() for p in model.parameters()]
 
-    def single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, lr: float) -> list[np.ndarray]:
+        def run() -> list[np.ndarray]:
+            for _ in range(steps):
+                optimizer.zero_grad()
+                loss_of().backward()
+                optimizer.step()
+            return [p.detach().numpy().copy() for p in model.parameters()]
+        return run
+
+    def single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, lr: float) -> Run:
         model = torch.nn.Sequential(linear(w.T.copy(), None), torch.nn.Sigmoid())
         loss_fn = torch.nn.MSELoss(reduction="sum")
         Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-        (weight,) = train(model, lambda: 0.5 * loss_fn(model(Xt), yt), lr, steps)
-        return [weight.T]
+        train = training(model, lambda: 0.5 * loss_fn(model(Xt), yt), lr, steps)
+        return lambda: [train()[0].T]
 
-    def mlp(activation: Any) -> Callable[..., list[np.ndarray]]:
-        def run(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
-                steps: int, lr: float) -> list[np.ndarray]:
+    def mlp(activation: Any) -> Callable[..., Run]:
+        def prepare(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
+                    steps: int, lr: float) -> Run:
             output = [torch.nn.Sigmoid()] if activation is torch.nn.Sigmoid else []
             model = torch.nn.Sequential(linear(W1, b1), activation(), linear(W2, b2), *output)
             loss_fn = torch.nn.MSELoss()
             Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-            return train(model, lambda: loss_fn(model(Xt), yt), lr, steps)
+            return training(model, lambda: loss_fn(model(Xt), yt), lr, steps)
+        return prepare
+
+    def chain(n: int) -> Run:
+        def run() -> list[np.ndarray]:
+            x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+            y = x
+            for _ in range(n):
+                y = y * 1.0001 + 0.0001
+            y.backward()
+            return [y.detach().numpy(), x.grad.numpy()]
         return run
 
-    def chain(n: int) -> list[np.ndarray]:
-        x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-        y = x
-        for _ in range(n):
-            y = y * 1.0001 + 0.0001
-        y.backward()
-        return [y.detach().numpy(), x.grad.numpy()]
-
-    def tiny(a: np.ndarray, b: np.ndarray, c: np.ndarray, iterations: int) -> list[np.ndarray]:
+    def tiny(a: np.ndarray, b: np.ndarray, c: np.ndarray, iterations: int) -> Run:
         a, b, c = (torch.tensor(v, requires_grad=True) for v in (a, b, c))
-        for _ in range(iterations):
-            (a * b + c).sum().backward()
-        return [a.grad.numpy(), b.grad.numpy(), c.grad.numpy()]
+
+        def run() -> list[np.ndarray]:
+            for _ in range(iterations):
+                (a * b + c).sum().backward()
+            return [a.grad.numpy(), b.grad.numpy(), c.grad.numpy()]
+        return run
 
     return {"W1": single_neuron, "W2": mlp(torch.nn.Sigmoid), "W3": mlp(torch.nn.ReLU), "W4": chain, "W5": tiny}
 

@@ -233,3 +233,36 @@ def test_sgd_state_dict_does_not_fit_adam():
     p = Value(np.zeros(1))
     with pytest.raises(ValueError):
         optim.Adam([p]).load_state_dict(optim.SGD([p], lr=0.1).state_dict())
+
+
+# ---------------------------------------------------------------------- large parameters
+
+
+@pytest.mark.parametrize("shape", [(40_001,), (300, 257), (7, 16_000)], ids=["1-d", "2-d", "exact-blocks"])
+def test_sgd_step_on_large_parameters_equals_plain_update(shape):
+    """Parameters bigger than SGD's work block get exactly data - lr * grad, every element.
+
+    The block-by-block update must give the same numbers as the one-line
+    formula, including the last partial block, for C-ordered and transposed
+    gradients alike.
+    """
+    rng = np.random.default_rng(7)
+    start = rng.standard_normal(shape)
+    for grad in (rng.standard_normal(shape), np.asfortranarray(rng.standard_normal(shape))):
+        p = Value(start)
+        p.grad = grad
+        optim.SGD([p], lr=0.37).step()
+        np.testing.assert_array_equal(p.data, start - 0.37 * grad)
+
+
+def test_sgd_step_on_a_non_contiguous_parameter_updates_it_in_place():
+    """A parameter whose data is a transposed view is still updated in place, element for element."""
+    rng = np.random.default_rng(8)
+    base = rng.standard_normal((200, 300))
+    p = Value(np.zeros((300, 200)))
+    p.data = base.T  # a view, not C-contiguous
+    p.grad = rng.standard_normal((300, 200))
+    expected = base.T - 0.5 * p.grad
+    optim.SGD([p], lr=0.5).step()
+    np.testing.assert_array_equal(p.data, expected)
+    np.testing.assert_array_equal(base.T, expected)  # the same memory was written
