@@ -92,6 +92,7 @@ class Value:
         self.grad = None
 
     def __len__(self) -> int:
+        """The length of the first axis."""
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d Value")
         return len(self.data)
@@ -101,9 +102,11 @@ class Value:
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
+        """The truth of a one-element Value (numpy's rule for larger ones: an error)."""
         return bool(self.data)
 
     def __float__(self) -> float:
+        """The single element as a Python float."""
         return self.item()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -159,55 +162,72 @@ class Value:
     # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
 
     def __add__(self, other: Operand) -> Value:
+        """self + other, broadcasting as numpy."""
         return ops.add(self, other)
 
     def __radd__(self, other: Operand) -> Value:
+        """other + self, for a constant other."""
         return ops.add(other, self)
 
     def __sub__(self, other: Operand) -> Value:
+        """self - other."""
         return ops.sub(self, other)
 
     def __rsub__(self, other: Operand) -> Value:
+        """other - self, for a constant other."""
         return ops.sub(other, self)
 
     def __mul__(self, other: Operand) -> Value:
+        """self * other, elementwise."""
         return ops.mul(self, other)
 
     def __rmul__(self, other: Operand) -> Value:
+        """other * self, for a constant other."""
         return ops.mul(other, self)
 
     def __truediv__(self, other: Operand) -> Value:
+        """self / other, elementwise."""
         return ops.div(self, other)
 
     def __rtruediv__(self, other: Operand) -> Value:
+        """other / self, for a constant other."""
         return ops.div(other, self)
 
     def __neg__(self) -> Value:
+        """-self."""
         return ops.neg(self)
 
     def __pow__(self, exponent: Operand) -> Value:
+        """self ** exponent (a number, an array or a Value)."""
         return ops.power(self, exponent)
 
     def __rpow__(self, base: Operand) -> Value:
+        """base ** self, for a constant base."""
         return ops.power(base, self)
 
     def __matmul__(self, other: Operand) -> Value:
+        """self @ other, with numpy's matmul rules (1-D operands, batched stacks)."""
         return ops.matmul(self, other)
 
     def __rmatmul__(self, other: Operand) -> Value:
+        """other @ self, for a constant other."""
         return ops.matmul(other, self)
 
     # Comparisons have no derivative, so they give a plain numpy bool array (a mask).
     def __lt__(self, other: Operand) -> np.ndarray:
+        """self < other, as a numpy bool array."""
         return self.data < ops._data(other)
 
     def __le__(self, other: Operand) -> np.ndarray:
+        """self <= other, as a numpy bool array."""
         return self.data <= ops._data(other)
 
     def __gt__(self, other: Operand) -> np.ndarray:
+        """self > other, as a numpy bool array."""
         return self.data > ops._data(other)
 
     def __ge__(self, other: Operand) -> np.ndarray:
+        """self >= other, as a numpy bool array."""
         return self.data >= ops._data(other)
 
     # ------------------------------------------------------------------ elementwise
