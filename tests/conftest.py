@@ -12,28 +12,12 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "ci",
-    max_examples=30,
-    derandomize=True,  # every run tries the same examples, so CI failures reproduce
-    database=None,
-    deadline=None,  # a gradcheck on a big example may take a while; that is not a failure
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "dev",
-    max_examples=8,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "thorough",
-    max_examples=400,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+# deadline=None: a gradcheck on a big example may take a while, and that is not a failure.
+COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+
+# derandomize: every run tries the same examples, so a CI failure reproduces.
+settings.register_profile("ci", max_examples=30, derandomize=True, database=None, **COMMON)
+settings.register_profile("dev", max_examples=8, **COMMON)
+settings.register_profile("thorough", max_examples=400, **COMMON)
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
