@@ -10,7 +10,10 @@
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import tinygrad_edu
 
 # deadline=None: a gradcheck on a big example may take a while, and that is not a failure.
 COMMON = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow])
@@ -21,3 +24,10 @@ settings.register_profile("dev", max_examples=8, **COMMON)
 settings.register_profile("thorough", max_examples=400, **COMMON)
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def fixed_seed():
+    """Restart the library's generator before every test, so a test's initial weights do not
+    depend on how many layers the tests before it created."""
+    tinygrad_edu.manual_seed(0)

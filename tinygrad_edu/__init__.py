@@ -13,22 +13,14 @@ Where things are:
   viz.py            the graph as Graphviz DOT, SVG or PNG
 """
 
-from typing import Any
-
 from . import nn, optim, viz
 from .autograd import grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .ops import Operation, concatenate, maximum, stack, where
+from .ops import Operation, concatenate, maximum, minimum, stack, where
 from .random import manual_seed
 from .serialization import load, save
 from .value import Value
-
-
-def minimum(a: Any, b: Any) -> Value:
-    """Elementwise smaller of a and b, as -maximum(-a, -b); ties split the gradient in half."""
-    return -maximum(-a, -b)
-
 
 __all__ = [
     "Value", "Operation", "concatenate", "maximum", "minimum", "stack", "where",

@@ -48,29 +48,33 @@ def reverse_topological_order(roots: Sequence[Value]) -> list[Value]:
     return order
 
 
-def fit_to_input(grad: Any, x: Value, node: Value, position: int) -> Any:
-    """Return ``grad`` summed over the axes numpy broadcast ``x`` along, in ``x``'s dtype.
+def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
+    """Return ``gradient`` summed over the axes numpy broadcast ``x`` along, in ``x``'s dtype.
 
-    This is the only place broadcasting is undone: rules return the gradient
-    in the shape of the output, and each edge reduces it here. A gradient that
-    cannot be reduced to ``x.shape`` is a bug in the rule of ``node``, and is
-    reported as one.
+    A rule may return its gradient in any shape that broadcasting ``x`` could
+    have produced: ``x``'s own, or with axes added in front, or with size-1
+    axes stretched. This is the one place that sums those away. A gradient
+    that cannot be reduced to ``x.shape`` is a bug in the rule of ``node``,
+    and is reported as one.
     """
+    if not isinstance(gradient, (np.ndarray, np.generic, Value)):
+        raise RuntimeError(f"the derivative rule of '{node._op.name}' for its argument {position} returned "
+                           f"a {type(gradient).__name__}, not an array: the rule is wrong")
     shape = x.data.shape
-    if grad.shape != shape:
-        extra = grad.ndim - len(shape)
+    if gradient.shape != shape:
+        extra = gradient.ndim - len(shape)
         if extra < 0:
-            raise RuntimeError(_bad_rule(node, position, grad.shape, shape))
+            raise RuntimeError(_bad_rule(node, position, gradient.shape, shape))
         if extra:  # axes numpy put in front of x
-            grad = grad.sum(axis=tuple(range(extra)))
-        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+            gradient = gradient.sum(axis=tuple(range(extra)))
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
         if stretched:  # axes of length 1 in x that numpy stretched
-            grad = grad.sum(axis=stretched, keepdims=True)
-        if grad.shape != shape:
-            raise RuntimeError(_bad_rule(node, position, grad.shape, shape))
-    if grad.dtype != x.data.dtype:
-        grad = grad.astype(x.data.dtype)
-    return grad
+            gradient = gradient.sum(axis=stretched, keepdims=True)
+        if gradient.shape != shape:
+            raise RuntimeError(_bad_rule(node, position, gradient.shape, shape))
+    if gradient.dtype != x.data.dtype:
+        gradient = gradient.astype(x.data.dtype)
+    return gradient
 
 
 def _bad_rule(node: Value, position: int, got: tuple[int, ...], want: tuple[int, ...]) -> str:
@@ -117,11 +121,11 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any],
         for position, x in enumerate(inputs):
             if isinstance(x, Value) and x.requires_grad:
                 gx = op.rules[position](g, *args)  # the chain rule, for this one edge
-                if gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
+                if getattr(gx, "shape", None) != x.data.shape or gx.dtype is not x.data.dtype:
                     gx = fit_to_input(gx, x, node, position)
-                if gx is g and x._op is None and not create_graph:
-                    # A leaf (a parameter) gets a gradient of its own, which may be edited
-                    # in place; a rule that passed g on unchanged would share node's.
+                if x._op is None and not create_graph and (gx is g or gx.base is not None):
+                    # A leaf's gradient (a parameter's) must be an array of its own, which
+                    # may be edited in place: not node's gradient passed on, nor a view.
                     gx = gx.copy()
                 previous = grads.get(x)
                 grads[x] = gx if previous is None else previous + gx
@@ -141,6 +145,9 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     """
     outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Value):
+            raise TypeError(f"grad: output {i} is a {type(out).__name__}, not a Value")
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, (list, tuple)):

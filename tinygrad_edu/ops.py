@@ -51,29 +51,33 @@ class Operation:
         self.rules = rules
 
     def __call__(self, *args: Any) -> Any:
+        """Apply the operation: a Value recording this step if any argument is a Value."""
         if len(args) != len(self.rules):
             raise TypeError(f"{self.name}: takes {len(self.rules)} arguments, got {len(args)}")
         arrays = []
         any_value = requires_grad = converted = False
         for arg, rule in zip(args, self.rules):
             if isinstance(arg, Value):
+                if rule is None:
+                    raise TypeError(f"{self.name}: argument {len(arrays)} has no derivative rule, so it "
+                                    "cannot be a Value; pass its .data")
                 arrays.append(arg.data)
                 any_value = True
                 if arg.requires_grad:
                     requires_grad = True
             elif rule is None:  # a parameter (an axis, a shape): passed on as it is
                 arrays.append(arg)
-            else:  # a constant where a Value could stand: checked, lists made arrays
-                checked = _constant(arg, self.name)
+            else:  # a constant where a Value could stand: checked, and lists made arrays
+                checked = _constant(arg, self.name, args)
                 arrays.append(checked)
                 converted = converted or checked is not arg
         try:
             data = self.forward(*arrays)
         except (ValueError, IndexError, TypeError) as error:
-            kind = ValueError if isinstance(error, ValueError) else type(error)
+            kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(error, k))
             reason = str(error).strip().removeprefix(f"{self.name}: ")
             described = ", ".join(_describe_argument(a) for a in args)
-            raise kind(f"{self.name}: {reason} (arguments: {described})") from None
+            raise kind(f"{self.name}: {reason} (arguments: {described})") from error
         if not any_value:
             return data
         if converted:  # the graph keeps the checked constants (arrays, not lists) for the rules
@@ -86,8 +90,10 @@ class Operation:
 
 def _make(data: Any, op: Operation | None, inputs: tuple[Any, ...], requires_grad: bool) -> Value:
     """A Value for an operation's result; it keeps its inputs only if a gradient may flow back."""
-    out = Value.__new__(Value)
+    out = Value.__new__(Value)  # not Value(...): the data needs no copy and no checks
     out.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy gives scalars for 0-d results
+    if out.data.dtype.kind != "f":  # a custom forward may return integers or booleans
+        out.data = out.data.astype(np.float64)
     out.grad = None
     out.name = None
     out.requires_grad = requires_grad
@@ -112,7 +118,7 @@ mul = Operation("mul", np.multiply,
 
 div = Operation("div", np.true_divide,
                 lambda g, a, b, out: g / b,
-                lambda g, a, b, out: -g * a / (b * b))
+                lambda g, a, b, out: -g * out / b)  # = -g * a / b**2, without overflowing b**2
 
 neg = Operation("neg", np.negative,
                 lambda g, x, out: -g)
@@ -194,11 +200,12 @@ relu = Operation("relu", lambda x: np.maximum(x, 0),
 
 
 def _inside(x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
+    """True where lo <= x <= hi (bounds that are None do not limit; arrays broadcast)."""
     inside = np.ones(np.shape(x), dtype=bool)
     if lo is not None:
-        inside &= x >= lo
+        inside = inside & (x >= lo)
     if hi is not None:
-        inside &= x <= hi
+        inside = inside & (x <= hi)
     return inside
 
 
@@ -215,6 +222,10 @@ def _larger_share(x: Any, y: Any) -> np.ndarray:
 maximum = Operation("maximum", np.maximum,
                     lambda g, a, b, out: g * _larger_share(a, b),
                     lambda g, a, b, out: g * _larger_share(b, a))
+
+minimum = Operation("minimum", np.minimum,
+                    lambda g, a, b, out: g * _larger_share(b, a),
+                    lambda g, a, b, out: g * _larger_share(a, b))
 
 _where = Operation("where", np.where, None,
                    lambda g, condition, x, y, out: g * condition,
@@ -364,15 +375,27 @@ def _is_basic_index(index: Any) -> bool:
     return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in parts)
 
 
-def _constant(x: Any, op: str) -> Any:
-    """Check that x can enter an operation as a constant (a real number or array); return it for numpy."""
-    if type(x) is float or type(x) is int or (type(x) is np.ndarray and x.dtype.kind in "biuf"):
-        return x  # the common cases, answered first
+def _constant(x: Any, op: str, args: tuple[Any, ...]) -> Any:
+    """Check that x can enter an operation as a constant (a real number or array); return it for numpy.
+
+    Python numbers and float arrays are used as they are. Lists and arrays of
+    integers or booleans become arrays of the Values' own float type, so a
+    float32 Value stays float32 when a list or an integer array joins it.
+    """
+    if type(x) is float or type(x) is int or (type(x) is np.ndarray and x.dtype.kind == "f"):
+        return x if type(x) is not np.ndarray or x.dtype.itemsize <= 8 else _too_wide(x, op)
     if isinstance(x, (bool, int, float, np.ndarray, np.generic, list, tuple)):
         array = np.asarray(x)
+        if array.dtype.kind == "f" and not isinstance(x, (list, tuple)):
+            return x if array.dtype.itemsize <= 8 else _too_wide(x, op)
         if array.dtype.kind in "biuf":
-            return array if isinstance(x, (list, tuple)) else x
+            dtype = next((a.data.dtype for a in args if isinstance(a, Value)), np.dtype(np.float64))
+            return array.astype(dtype) if array.dtype.kind in "biu" or isinstance(x, (list, tuple)) else array
     raise TypeError(f"{op}: cannot combine a Value with {_describe(x)}; use a Value, a real number or a numpy array")
+
+
+def _too_wide(x: Any, op: str) -> Any:
+    raise TypeError(f"{op}: {_describe(x)} is wider than float64, which a Value cannot hold")
 
 
 def _describe(x: Any) -> str:

@@ -10,7 +10,6 @@ code of its own.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
@@ -41,8 +40,9 @@ class Value:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
-        if not isinstance(requires_grad, bool):
+        if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"Value: requires_grad must be True or False, got {requires_grad!r}")
+        requires_grad = bool(requires_grad)
         self.data: np.ndarray = to_float_array(data.data if isinstance(data, Value) else data, "Value")
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
@@ -110,12 +110,22 @@ class Value:
         return self.item()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        # Letting numpy turn a Value into an array would silently cut it out of
-        # the graph, so only Values that need no gradient allow it.
+        """The data, for ``np.array(value)``: only for Values that need no gradient.
+
+        Letting numpy turn a Value that requires grad into an array would
+        silently cut it out of the graph, so that raises TypeError instead.
+        """
         if self.requires_grad:
             raise TypeError("this Value requires grad, so numpy cannot silently take its data: "
                             "use .data (or .detach()) for the numbers, or the tinygrad_edu function")
-        return self.data if dtype is None else self.data.astype(dtype)
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy and array is self.data else array
+
+    def __format__(self, spec: str) -> str:
+        """Format a one-element Value like its number (``f"{loss:.4f}"``); others as their repr."""
+        if spec and self.data.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
     def __repr__(self) -> str:
         def fmt(a: np.ndarray) -> str:
@@ -150,14 +160,7 @@ class Value:
         # half-way leaves every .grad as it was.
         values, gradients = autograd.backpropagate([self], [seed])
         for node, g in zip(values, gradients):
-            if node.grad is not None:
-                node.grad = node.grad + g
-            elif node._op is None and g.base is not None:
-                # A leaf's gradient (a parameter's) is its own array, not a view
-                # of another Value's, so editing it in place changes nothing else.
-                node.grad = g.copy()
-            else:
-                node.grad = g
+            node.grad = g if node.grad is None else node.grad + g
 
     # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
 
@@ -213,7 +216,19 @@ class Value:
         """other @ self, for a constant other."""
         return ops.matmul(other, self)
 
-    # Comparisons have no derivative, so they give a plain numpy bool array (a mask).
+    # Comparisons have no derivative, so they give a plain numpy bool array (a
+    # mask). A Value is still hashed by identity, which is what the backward
+    # pass's dictionaries need.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        """self == other, elementwise, as a numpy bool array."""
+        return self.data == ops._data(other)
+
+    def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        """self != other, elementwise, as a numpy bool array."""
+        return self.data != ops._data(other)
+
     def __lt__(self, other: Operand) -> np.ndarray:
         """self < other, as a numpy bool array."""
         return self.data < ops._data(other)
@@ -270,7 +285,7 @@ class Value:
             raise TypeError("clip: bounds must be constants; use maximum/minimum for bounds that are Values")
         for bound in (lo, hi):
             if bound is not None:
-                ops._constant(bound, "clip")
+                ops._constant(bound, "clip", (self,))
         return ops.clip(self, lo, hi)
 
     def astype(self, dtype: Any) -> Value:
@@ -294,34 +309,31 @@ class Value:
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """Largest element over ``axis``; the gradient goes to it, and tied maxima share it equally."""
-        axes = normalize_axes(axis, self.ndim, "max")
-        if self.size == 0:
-            raise ValueError(f"max: a Value of shape {self.shape} has no elements")
-        return ops.reduce_max(self, axes, keepdims)
+        return ops.reduce_max(self, _reducible_axes(self, axis, "max"), keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """Smallest element over ``axis``: -max(-x), so tied minima share the gradient equally."""
-        return -(-self).max(axis, keepdims)
+        return -ops.reduce_max(-self, _reducible_axes(self, axis, "min"), keepdims)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """log(sum(exp(x))) over ``axis``, without overflow; its gradient is softmax(x)."""
-        shifted, m, log_sum = self._shifted_log_sum(axis, "logsumexp")
+        axes = _reducible_axes(self, axis, "logsumexp")
+        _, m, log_sum = self._shifted_log_sum(axes)
         out = log_sum + m
-        axes = normalize_axes(axis, self.ndim, "logsumexp")
         return out if keepdims else out.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
 
     def softmax(self, axis: int = -1) -> Value:
         """exp(x) / sum(exp(x)) along ``axis``, computed as exp(log_softmax(x))."""
-        shifted, _, log_sum = self._shifted_log_sum(axis, "softmax")
+        shifted, _, log_sum = self._shifted_log_sum(_reducible_axes(self, axis, "softmax"))
         return (shifted - log_sum).exp()
 
     def log_softmax(self, axis: int = -1) -> Value:
         """log(softmax(x)) = x - logsumexp(x) along ``axis``, computed as (x - m) - log(sum(exp(x - m)))."""
-        shifted, _, log_sum = self._shifted_log_sum(axis, "log_softmax")
+        shifted, _, log_sum = self._shifted_log_sum(_reducible_axes(self, axis, "log_softmax"))
         return shifted - log_sum
 
-    def _shifted_log_sum(self, axis: Axis, op: str) -> tuple[Value, np.ndarray, Value]:
-        """(x - m, m, log(sum(exp(x - m)))) with m the maximum along ``axis``, kept as a constant.
+    def _shifted_log_sum(self, axes: tuple[int, ...]) -> tuple[Value, np.ndarray, Value]:
+        """(x - m, m, log(sum(exp(x - m)))) with m the maximum over ``axes``, kept as a constant.
 
         log(sum(exp(x))) = m + log(sum(exp(x - m))) for any constant m. With m
         the maximum, exp(x - m) <= 1 cannot overflow, the largest term is 1 so
@@ -329,9 +341,6 @@ class Value:
         keeps log_softmax accurate for inputs like [1e16, 1e16]. Slices that are
         all -inf (or hold +inf) shift by 0 instead, keeping inf - inf out.
         """
-        axes = normalize_axes(axis, self.ndim, op)
-        if self.size == 0:
-            raise ValueError(f"{op}: a Value of shape {self.shape} has no elements")
         m = self.data.max(axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         shifted = self - m
@@ -341,6 +350,8 @@ class Value:
 
     def reshape(self, *shape: Any) -> Value:
         """The same elements in a new shape (one axis may be -1); the gradient is reshaped back."""
+        if not shape:
+            raise TypeError(f"reshape: give the new shape, e.g. reshape(2, 3); the Value has shape {self.shape}")
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         return ops.reshape(self, shape)
@@ -373,7 +384,7 @@ class Value:
 
     def broadcast_to(self, shape: Sequence[int]) -> Value:
         """Repeat x along new or size-1 axes to ``shape``, as numpy; the gradient sums the copies."""
-        return ops.broadcast_to(self, tuple(shape))
+        return ops.broadcast_to(self, (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
 
     def __getitem__(self, index: Any) -> Value:
         """x[index] with numpy's indexing: ints, slices, None, Ellipsis, integer and boolean arrays.
@@ -426,13 +437,25 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     requested = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     axes = []
     for a in requested:
-        a = operator.index(a)
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: an axis must be an integer (or a tuple of them), got {axis!r}")
+        a = int(a)
         if not -ndim <= a < ndim:
             raise ValueError(f"{op}: axis {a} is out of range for a Value with {ndim} axes")
         axes.append(a % ndim)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: axis {axis} names an axis twice")
     return tuple(axes)
+
+
+def _reducible_axes(x: Value, axis: Axis, op: str) -> tuple[int, ...]:
+    """The axes of a reduction that has no starting value (max, logsumexp): none may be empty."""
+    axes = normalize_axes(axis, x.ndim, op)
+    empty = [a for a in axes if x.shape[a] == 0]
+    if empty:
+        raise ValueError(f"{op}: axis {empty[0]} of a Value of shape {x.shape} is empty, "
+                         "and an empty slice has no maximum")
+    return axes
 
 
 def _plain_index(index: Any) -> Any:

@@ -1,0 +1,80 @@
+"""benchmarks/run.py's ``agree``: the check that keeps a fast wrong answer out of the timing table."""
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import run  # noqa: E402
+
+
+def reference(dtype):
+    """A weight matrix and a 0-d loss, as a workload returns them."""
+    return [np.array([[0.5, -1.25], [2.0, 3.0]], dtype=dtype), np.array(0.125, dtype=dtype)]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("implementation", ["numpy", "tinygrad_edu", "torch"])
+def test_equal_results_agree(dtype, implementation):
+    """Results equal to the reference (same dtype) give ''."""
+    assert run.agree(reference(dtype), reference(dtype), dtype, implementation) == ""
+
+
+@pytest.mark.parametrize("dtype, within, beyond", [("float64", 5e-10, 1e-8), ("float32", 5e-5, 1e-3)])
+def test_value_off_by_more_than_the_tolerance_is_reported(dtype, within, beyond):
+    """An element off by less than the tolerance (1e-9 / 1e-4) agrees; off by more, the message says by how much."""
+    close, far = reference(dtype), reference(dtype)
+    close[0][1, 0] += within
+    far[0][1, 0] += beyond
+    assert run.agree(close, reference(dtype), dtype, "tinygrad_edu") == ""
+    message = run.agree(far, reference(dtype), dtype, "tinygrad_edu")
+    assert message != ""
+    assert "result 0" in message and "differs" in message
+    assert str(run.TOLERANCE[dtype]) in message
+
+
+def test_a_wrong_scalar_result_is_reported():
+    """The second result (the 0-d loss) off by 1e-6 in float64 is caught and named as result 1."""
+    wrong = reference("float64")
+    wrong[1] = wrong[1] + 1e-6
+    message = run.agree(wrong, reference("float64"), "float64", "torch")
+    assert "result 1" in message
+
+
+def test_nan_is_reported():
+    """A NaN where the reference has a number does not agree."""
+    wrong = reference("float64")
+    wrong[0][0, 0] = np.nan
+    assert run.agree(wrong, reference("float64"), "float64", "tinygrad_edu") != ""
+
+
+def test_shape_mismatch_is_reported():
+    """A flattened result, (4,) for (2, 2), is reported with both shapes."""
+    wrong = reference("float64")
+    wrong[0] = wrong[0].ravel()
+    message = run.agree(wrong, reference("float64"), "float64", "tinygrad_edu")
+    assert "(4,)" in message and "(2, 2)" in message
+
+
+def test_missing_result_is_reported():
+    """Returning fewer results than the reference is reported, not silently zipped away."""
+    message = run.agree(reference("float64")[:1], reference("float64"), "float64", "tinygrad_edu")
+    assert re.search(r"1 result.*expected 2", message)
+
+
+@pytest.mark.parametrize("implementation", ["tinygrad_edu", "torch"])
+def test_framework_returning_float64_in_a_float32_case_is_reported(implementation):
+    """A framework whose float32 run comes back as float64 did not compute in float32: reported, even if
+    the numbers are equal."""
+    result = [r.astype(np.float64) for r in reference("float32")]
+    message = run.agree(result, reference("float32"), "float32", implementation)
+    assert "float64" in message and "float32" in message
+
+
+def test_hand_written_numpy_is_not_held_to_the_dtype():
+    """The reference implementation itself ('numpy') is only checked on values and shapes."""
+    result = [r.astype(np.float64) for r in reference("float32")]
+    assert run.agree(result, reference("float32"), "float32", "numpy") == ""

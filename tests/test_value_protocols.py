@@ -1,0 +1,193 @@
+"""Python protocols on Values and friends: repr, len, iter, bool, float, item, numpy(), detach(),
+an optimizer's repr, and slicing a Sequential."""
+
+import re
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Value, nn, optim
+
+# ---------------------------------------------------------------------- repr
+
+
+def test_repr_of_a_leaf_shows_data_and_no_grad_yet():
+    """A fresh leaf shows its numbers and grad=None, and neither an op nor a dtype (float64 is the default)."""
+    text = repr(Value([1.0, 2.5]))
+    assert text == "Value(data=[1. , 2.5], grad=None)"
+
+
+def test_repr_after_backward_shows_grad_and_op():
+    """After backward the leaf shows its gradient, and a computed Value names the operation that made it."""
+    x = Value([1.0, 2.0])
+    y = (x * 3).sum()
+    y.backward()
+    assert "grad=[3., 3.]" in repr(x)
+    assert re.fullmatch(r"Value\(data=9\.?, grad=1\.?, op='sum'\)", repr(y))
+
+
+def test_repr_of_a_constant_says_requires_grad_false():
+    """A Value that needs no gradient says requires_grad=False instead of showing a grad."""
+    text = repr(Value(3.0, requires_grad=False))
+    assert "requires_grad=False" in text
+    assert "grad=" not in text.replace("requires_grad=False", "")
+    assert "data=3." in text
+
+
+def test_repr_shows_dtype_only_for_float32():
+    """float32 Values say dtype=float32; float64 Values say nothing about their dtype."""
+    assert "dtype=float32" in repr(Value(np.array([1.5], dtype=np.float32)))
+    assert "dtype" not in repr(Value(np.array([1.5], dtype=np.float64)))
+
+
+def test_repr_shows_the_name():
+    """A Value made with name= shows it."""
+    assert "name='w'" in repr(Value(1.0, name="w"))
+
+
+# ---------------------------------------------------------------------- len and iter
+
+
+def test_len_is_the_first_axis():
+    """len() is the length of the first axis, as for numpy arrays; a 0-d Value has no len."""
+    assert len(Value(np.zeros((4, 2)))) == 4
+    assert len(Value([1.0, 2.0, 3.0])) == 3
+    with pytest.raises(TypeError, match="len"):
+        len(Value(1.0))
+
+
+def test_iter_yields_values_along_the_first_axis():
+    """Iterating gives one Value per row, with the rows' numbers."""
+    x = Value(np.arange(6.0).reshape(3, 2))
+    rows = list(x)
+    assert len(rows) == 3
+    assert all(isinstance(r, Value) for r in rows)
+    for i, r in enumerate(rows):
+        np.testing.assert_array_equal(r.data, x.data[i])
+
+
+def test_iter_items_are_in_the_graph():
+    """Python's sum over list(x) is a graph: backpropagating through it gives x a gradient of ones."""
+    x = Value([1.0, -2.0, 3.5])
+    total = sum(list(x))
+    assert total.data == pytest.approx(2.5)
+    total.backward()
+    np.testing.assert_array_equal(x.grad, np.ones(3))
+
+
+def test_iter_items_carry_different_upstream_gradients():
+    """Each item of the iteration gets its own share of the gradient: sum(i * x[i]) gives [0, 1, 2]."""
+    x = Value([5.0, 6.0, 7.0])
+    total = sum(i * item for i, item in enumerate(x))
+    total.backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 2.0])
+
+
+# ---------------------------------------------------------------------- bool, float, item
+
+
+@pytest.mark.parametrize("data, expected", [(0.0, False), (2.0, True), ([0.0], False), ([[-1.0]], True)])
+def test_bool_of_a_single_element(data, expected):
+    """bool() of a one-element Value is the truth of that element."""
+    assert bool(Value(data)) is expected
+
+
+def test_bool_of_several_elements_is_ambiguous():
+    """bool() of a Value with more than one element raises ValueError, as numpy does."""
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(Value([1.0, 2.0]))
+    with pytest.raises(ValueError):
+        if Value([0.0, 0.0]):
+            pass
+
+
+def test_float_and_item_of_a_single_element():
+    """float() and item() give the single element as a Python float, whatever the shape."""
+    assert float(Value(2.5)) == 2.5
+    assert float(Value([[-1.25]])) == -1.25
+    item = Value(np.array([3.5], dtype=np.float32)).item()
+    assert item == 3.5 and type(item) is float
+
+
+def test_item_of_several_elements_is_an_error_naming_item():
+    """item() (and float()) of a two-element Value raise ValueError naming item and the shape."""
+    with pytest.raises(ValueError, match=r"item.*\(2,\)"):
+        Value([1.0, 2.0]).item()
+    with pytest.raises(ValueError, match="item"):
+        float(Value([1.0, 2.0]))
+
+
+# ---------------------------------------------------------------------- numpy() and detach()
+
+
+def test_numpy_shares_memory_with_data():
+    """numpy() is the Value's own array: writing to it changes the Value."""
+    x = Value([1.0, 2.0])
+    a = x.numpy()
+    assert a is x.data
+    a[0] = 10.0
+    assert x.data[0] == 10.0
+
+
+def test_detach_shares_data_and_records_nothing():
+    """detach() shares the data, needs no gradient, and what is computed from it has no graph."""
+    x = Value([1.0, 2.0])
+    d = x.detach()
+    assert np.shares_memory(d.data, x.data)
+    assert d.requires_grad is False
+    y = d * 3 + 1
+    assert y.requires_grad is False
+    assert y._inputs == ()
+    x.data[1] = 7.0
+    assert d.data[1] == 7.0
+
+
+def test_detach_cuts_the_gradient():
+    """Going through a detached copy, no gradient comes back: (x * x.detach()).sum() gives x.grad = x."""
+    x = Value([2.0, -3.0])
+    (x * x.detach()).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, -3.0])  # not 2x
+
+
+# ---------------------------------------------------------------------- optimizer repr
+
+
+def test_sgd_repr_names_class_and_hyperparameters():
+    """SGD's repr names the class, the number of parameters and every hyper-parameter with its value."""
+    text = repr(optim.SGD([Value(1.0), Value(2.0)], lr=0.1, momentum=0.9))
+    assert text.startswith("SGD(")
+    for fragment in ("2 parameters", "lr=0.1", "momentum=0.9", "dampening=0.0", "weight_decay=0.0",
+                     "nesterov=False"):
+        assert fragment in text
+
+
+def test_adam_repr_names_class_and_hyperparameters():
+    """Adam's repr names the class and lr, betas, eps and weight_decay."""
+    text = repr(optim.Adam([Value(1.0)], lr=0.01, betas=(0.8, 0.99)))
+    assert text.startswith("Adam(")
+    for fragment in ("lr=0.01", "betas=(0.8, 0.99)", "eps=1e-08", "weight_decay=0.0"):
+        assert fragment in text
+
+
+# ---------------------------------------------------------------------- Sequential slicing
+
+
+def test_sequential_slice_is_a_sequential_of_the_same_modules():
+    """model[1:] is a Sequential holding the very same module objects (shared parameters), in order."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    tail = model[1:]
+    assert type(tail) is nn.Sequential
+    assert len(tail) == 2
+    assert tail[0] is model[1] and tail[1] is model[2]
+    assert all(a is b for a, b in zip(tail.parameters(), model[2].parameters()))
+    assert [name for name, _ in tail.named_parameters()] == ["1.weight", "1.bias"]
+
+
+def test_sequential_slices_compose_to_the_whole():
+    """model[:1] then model[1:] computes exactly what model does."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    np.testing.assert_array_equal(model[1:](model[:1](x)).data, model(x).data)
+    assert len(model[::2]) == 2 and model[::2][1] is model[2]
+    assert len(model[5:]) == 0
+
