@@ -39,16 +39,31 @@ def subtract_scaled(data: np.ndarray, scale: float, array: np.ndarray) -> None:
 
 
 class Optimizer:
-    """Base class: holds the parameters, their per-parameter state, and the hyper-parameters."""
+    """Base class: holds the parameters, their per-parameter state, and the hyper-parameters.
+
+    A subclass names the state it keeps for a parameter once that parameter
+    has been updated (``state_arrays``, shaped like the parameter, and
+    ``state_counters``, integers), checks its hyper-parameters in
+    ``_validate``, and defines ``update``.
+    """
+
+    state_arrays: tuple[str, ...] = ()
+    state_counters: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Value], hyperparameters: dict[str, Any]) -> None:
-        self.params = list(params)
         name = type(self).__name__
+        if callable(params) or hasattr(params, "parameters") or isinstance(params, Value):
+            raise TypeError(f"{name}: params must be a list of Values, such as model.parameters() "
+                            f"(with the parentheses); got {type(params).__name__}")
+        self.params = list(params)
         if not self.params:
             raise ValueError(f"{name}: got an empty list of parameters")
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
+            if p._op is not None:
+                raise ValueError(f"{name}: parameter {i} was computed by '{p._op.name}'; an optimizer "
+                                 "updates leaf Values (made with Value(...)), whose data it can change")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{name}: a parameter appears more than once")
         self.hyperparameters = hyperparameters
@@ -77,27 +92,36 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict()`` returned; a mismatch raises ValueError and changes nothing."""
-        name = type(self).__name__
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise ValueError(f"{name}: expected the dict that state_dict() returns, got {type(state_dict).__name__}")
         hyperparameters, saved = state_dict.get("hyperparameters"), state_dict.get("state")
         if not isinstance(hyperparameters, dict) or not isinstance(saved, dict):
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'hyperparameters' and 'state'")
+            raise ValueError(f"{name}: expected a dict with 'hyperparameters' and 'state'")
         if set(hyperparameters) != set(self.hyperparameters):
-            raise ValueError(f"{name}.load_state_dict: hyper-parameters {sorted(hyperparameters)} do not "
+            raise ValueError(f"{name}: hyper-parameters {sorted(hyperparameters)} do not "
                              f"match this optimizer's {sorted(self.hyperparameters)}")
         state: list[dict[str, Any]] = [{} for _ in self.params]
+        wanted = set(self.state_arrays + self.state_counters)
         for index, entries in saved.items():  # keys are ints, or strings after save/load
-            i = int(index)
-            if not 0 <= i < len(self.params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but this optimizer "
-                                 f"has {len(self.params)} parameters")
+            try:
+                i = int(index)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}: state keys are parameter positions, got {index!r}") from None
+            if not 0 <= i < len(self.params) or not isinstance(entries, dict):
+                raise ValueError(f"{name}: no parameter {i} here (this optimizer has {len(self.params)}), "
+                                 "or its state is not a dict")
+            if set(entries) != wanted:
+                raise ValueError(f"{name}: the state of parameter {i} has {sorted(entries)}, "
+                                 f"expected {sorted(wanted)}")
             p = self.params[i]
-            for key, value in entries.items():
-                if key not in self.per_parameter_arrays + ("step",):
-                    raise ValueError(f"{name}.load_state_dict: unknown state '{key}' for parameter {i}")
-                if key != "step" and np.shape(value) != p.shape:
-                    raise ValueError(f"{name}.load_state_dict: '{key}' of parameter {i} has shape "
-                                     f"{np.shape(value)}, but the parameter has shape {p.shape}")
-                state[i][key] = int(value) if key == "step" else np.array(value, dtype=p.dtype)
+            for key in self.state_arrays:
+                if np.shape(entries[key]) != p.shape:
+                    raise ValueError(f"{name}: '{key}' of parameter {i} has shape "
+                                     f"{np.shape(entries[key])}, but the parameter has shape {p.shape}")
+                state[i][key] = np.array(entries[key], dtype=p.dtype)
+            for key in self.state_counters:
+                state[i][key] = int(entries[key])
         # Saved files hold numbers as arrays: turn them back into Python numbers.
         hyperparameters = {key: tuple(np.asarray(v).tolist()) if np.ndim(v) else np.asarray(v).item()
                            for key, v in hyperparameters.items()}
@@ -105,15 +129,20 @@ class Optimizer:
         self.hyperparameters = hyperparameters
         self.state = state
 
-    per_parameter_arrays: tuple[str, ...] = ()
-
     @staticmethod
     def _validate(**hyperparameters: Any) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:
+        """The class, the number of parameters and the hyper-parameters."""
         settings = ", ".join(f"{k}={v}" for k, v in self.hyperparameters.items())
         return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+
+
+def _check_non_negative(optimizer: str, **numbers: Any) -> None:
+    for name, value in numbers.items():
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) or not value >= 0:
+            raise ValueError(f"{optimizer}: {name} must be a number >= 0, got {value!r}")
 
 
 class SGD(Optimizer):
@@ -125,7 +154,7 @@ class SGD(Optimizer):
         p = p - lr * g
     """
 
-    per_parameter_arrays = ("momentum_buffer",)
+    state_arrays = ("momentum_buffer",)
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
@@ -135,9 +164,7 @@ class SGD(Optimizer):
 
     @staticmethod
     def _validate(lr: float, momentum: float, dampening: float, weight_decay: float, nesterov: bool) -> None:
-        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            if not value >= 0:
-                raise ValueError(f"SGD: {name} must be >= 0, got {value!r}")
+        _check_non_negative("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
 
@@ -165,7 +192,8 @@ class Adam(Optimizer):
         p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
     """
 
-    per_parameter_arrays = ("m", "v")
+    state_arrays = ("m", "v")
+    state_counters = ("step",)
 
     def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
@@ -174,10 +202,9 @@ class Adam(Optimizer):
 
     @staticmethod
     def _validate(lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
-        for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
-            if not value >= 0:
-                raise ValueError(f"Adam: {name} must be >= 0, got {value!r}")
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        _check_non_negative("Adam", lr=lr, eps=eps, weight_decay=weight_decay)
+        if (not isinstance(betas, (tuple, list)) or len(betas) != 2
+                or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas)):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
 
     def update(self, p: Value, grad: np.ndarray, state: dict[str, Any]) -> None:

@@ -31,6 +31,8 @@ class Linear(Module):
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise ValueError(f"Linear: dtype must be float32 or float64, got {np.dtype(dtype)}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         bound = 1 / math.sqrt(in_features)
@@ -41,7 +43,9 @@ class Linear(Module):
     def forward(self, x: Any) -> Value:
         """x @ weight.T + bias."""
         if not isinstance(x, Value):
-            x = np.asarray(x)  # a constant input, used as it is: no copy, no gradient
+            # A constant input (data) takes the layer's float type, so a float32
+            # layer stays float32 whatever numpy array or list it is given.
+            x = np.asarray(x, dtype=self.weight.dtype)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features "
                              f"(shape {x.shape}), but this layer takes in_features={self.in_features}")
@@ -50,6 +54,7 @@ class Linear(Module):
         return ops.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """The sizes, as in ``Linear(in_features=2, out_features=4, bias=True)``."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 

@@ -135,7 +135,10 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
     """-log softmax(logits)[target]: logits of shape (N, C) (or (C,)), integer classes of shape (N,) (or ())."""
     _check_reduction(reduction, "cross_entropy")
     logits = as_value(logits)
-    classes = np.asarray(target.data if isinstance(target, Value) else target)
+    if isinstance(target, Value):
+        raise TypeError("cross_entropy: the target must hold integer class indices (a numpy array or a "
+                        "list of ints), not a Value, which holds floats")
+    classes = np.asarray(target)
     if classes.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: the target must hold integer class indices, got dtype {classes.dtype}")
     if logits.ndim not in (1, 2) or classes.shape != logits.shape[:-1]:
@@ -160,6 +163,7 @@ class _Loss(Module):
         self.reduction = reduction
 
     def extra_repr(self) -> str:
+        """The reduction, as in ``MSELoss(reduction='mean')``."""
         return f"reduction='{self.reduction}'"
 
 

@@ -29,6 +29,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``module(x)`` runs ``module.forward(x)``."""
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ finding parameters
@@ -77,9 +78,13 @@ class Module:
         reported together in one ValueError, and then nothing is changed.
         """
         params = dict(self.named_parameters())
-        arrays = {name: np.asarray(value.data if isinstance(value, Value) else value)
-                  for name, value in state_dict.items()}
-        problems = [f"missing: '{name}'" for name in params if name not in arrays]
+        arrays, problems = {}, []
+        for name, value in state_dict.items():
+            try:
+                arrays[name] = np.asarray(value.data if isinstance(value, Value) else value)
+            except ValueError as error:  # e.g. a ragged nested list
+                problems.append(f"not an array in '{name}': {error}")
+        problems += [f"missing: '{name}'" for name in params if name not in state_dict]
         problems += [f"unexpected: '{name}'" for name in arrays if name not in params]
         problems += [f"wrong shape for '{name}': got {arrays[name].shape}, expected {p.shape}"
                      for name, p in params.items() if name in arrays and arrays[name].shape != p.shape]
@@ -122,6 +127,7 @@ class Sequential(Module):
         self.layers = list(modules)
 
     def named_children(self) -> Iterator[tuple[str, Any]]:
+        """The modules, named "0", "1", ... by position."""
         return ((str(i), module) for i, module in enumerate(self.layers))
 
     def forward(self, x: Any) -> Any:
@@ -131,14 +137,17 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index: int | slice) -> Any:
+        """The module at ``index``, or a Sequential of a slice of them."""
         if isinstance(index, slice):
             return Sequential(*self.layers[index])
         return self.layers[index]
 
     def __iter__(self) -> Iterator[Module]:
+        """The modules, in order."""
         return iter(self.layers)
 
     def __len__(self) -> int:
+        """The number of modules."""
         return len(self.layers)
 
 
