@@ -29,7 +29,6 @@ class Workload:
     description: str
     make: Callable[[Any, int], dict[str, Any]]
     implementations: dict[str, Callable[..., Run]] = field(default_factory=dict)
-    per_iteration: int = 0  # if set, times are also reported per iteration (W5)
 
 
 def _uniform_layer(rng: np.random.Generator, fan_in: int, fan_out: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -42,6 +41,7 @@ def _uniform_layer(rng: np.random.Generator, fan_in: int, fan_out: int, dtype: A
 
 
 def make_single_neuron(dtype: Any, steps: int) -> dict[str, Any]:
+    """W1's inputs: the notebook's data and starting weights."""
     X = np.array([[0, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1]], dtype=dtype)
     y = np.array([[0, 0, 1, 0, 1, 1]], dtype=dtype).T
     w = (2 * np.random.RandomState(42).random_sample((3, 1)) - 1).astype(dtype)  # the notebook's start
@@ -49,6 +49,7 @@ def make_single_neuron(dtype: Any, steps: int) -> dict[str, Any]:
 
 
 def make_xor(dtype: Any, steps: int) -> dict[str, Any]:
+    """W2's inputs: XOR and a 2-4-1 network's starting weights."""
     rng = np.random.default_rng(2)
     W1, b1 = _uniform_layer(rng, 2, 4, dtype)
     W2, b2 = _uniform_layer(rng, 4, 1, dtype)
@@ -58,6 +59,7 @@ def make_xor(dtype: Any, steps: int) -> dict[str, Any]:
 
 
 def make_mlp(dtype: Any, steps: int) -> dict[str, Any]:
+    """W3's inputs: 128 standard-normal rows, one-hot targets, 784-256-10 starting weights."""
     rng = np.random.default_rng(3)
     W1, b1 = _uniform_layer(rng, 784, 256, dtype)
     W2, b2 = _uniform_layer(rng, 256, 10, dtype)
@@ -67,10 +69,12 @@ def make_mlp(dtype: Any, steps: int) -> dict[str, Any]:
 
 
 def make_chain(dtype: Any, n: int) -> dict[str, Any]:
+    """W4's input: the length of the chain."""
     return {"n": n}
 
 
 def make_tiny(dtype: Any, iterations: int) -> dict[str, Any]:
+    """W5's inputs: three 1-element arrays and the iteration count."""
     return {"a": np.array([0.5], dtype), "b": np.array([-1.5], dtype), "c": np.array([2.0], dtype),
             "iterations": iterations}
 
@@ -98,6 +102,7 @@ def _training(model: nn.Module, loss_of: Callable[[], Any], lr: float, steps: in
 
 
 def ours_single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, lr: float) -> Run:
+    """W1 with Linear, Sigmoid, MSELoss(reduction='sum') * 0.5 and SGD."""
     model = nn.Sequential(_linear(w.T, None), nn.Sigmoid())
     loss_fn = nn.MSELoss(reduction="sum")
     train = _training(model, lambda: 0.5 * loss_fn(model(X), y), lr, steps)
@@ -105,6 +110,7 @@ def ours_single_neuron(X: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int, 
 
 
 def ours_mlp(activation: type[nn.Module]) -> Callable[..., Run]:
+    """W2 (sigmoid) or W3 (ReLU) with Sequential, Linear, the activation, MSELoss and SGD."""
     def prepare(X: np.ndarray, y: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray,
                 steps: int, lr: float) -> Run:
         output = [nn.Sigmoid()] if activation is nn.Sigmoid else []  # W2 squashes its output, W3 does not
@@ -115,6 +121,7 @@ def ours_mlp(activation: type[nn.Module]) -> Callable[..., Run]:
 
 
 def ours_chain(n: int) -> Run:
+    """W4 with Values."""
     def run() -> list[np.ndarray]:
         x = tinygrad_edu.Value(1.0)
         y = x
@@ -126,6 +133,7 @@ def ours_chain(n: int) -> Run:
 
 
 def ours_tiny(a: np.ndarray, b: np.ndarray, c: np.ndarray, iterations: int) -> Run:
+    """W5 with Values."""
     a, b, c = tinygrad_edu.Value(a), tinygrad_edu.Value(b), tinygrad_edu.Value(c)
 
     def run() -> list[np.ndarray]:

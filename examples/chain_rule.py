@@ -21,6 +21,7 @@ from tinygrad_edu import Value
 
 
 def main() -> None:
+    """Build the neuron from Values, backpropagate, and print both columns."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inputs", type=float, nargs=3, default=[1.0, 1.0, 0.0], metavar="X",
                         help="the three inputs x1 x2 x3 (default: 1 1 0)")

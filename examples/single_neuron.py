@@ -32,6 +32,7 @@ def notebook_initial_weights() -> np.ndarray:
 
 
 def main() -> None:
+    """Train the neuron as the notebook does and print its numbers."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=10_000, help="training steps (default: 10000)")
     parser.add_argument("--lr", type=float, default=1.0, help="learning rate (default: 1, as the notebook)")

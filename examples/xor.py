@@ -93,6 +93,7 @@ def plot(model: nn.Module, losses: list[float], path: str) -> None:
 
 
 def main() -> None:
+    """Train one neuron and then a 2-4-1 network on XOR, and print both truth tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default: 0)")
     parser.add_argument("--steps", type=int, default=5000, help="training steps for each model (default: 5000)")
