@@ -143,8 +143,8 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     Hessian-vector products). An input the outputs do not depend on is an
     error, unless ``allow_unused=True``: then its gradient is None.
     """
-    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     for i, out in enumerate(outputs):
         if not isinstance(out, Value):
             raise TypeError(f"grad: output {i} is a {type(out).__name__}, not a Value")

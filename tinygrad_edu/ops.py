@@ -250,19 +250,21 @@ astype = Operation("astype", lambda x, dtype: x.astype(dtype),
 # third of the calls. x has shape (..., in), w (out, in), b (out,).
 
 
+def _linear_input_rule(g: Any, x: Any, w: Any, *rest: Any) -> Any:
+    return g @ w  # d/dx
+
+
 def _linear_weight_rule(g: Any, x: Any, *rest: Any) -> Any:
     # d/dw = g.T @ x, summed over every batch row: flatten the batch axes first.
     return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
 
 
 linear = Operation("linear", lambda x, w, b: x @ w.T + b,
-                   lambda g, x, w, b, out: g @ w,  # d/dx
-                   _linear_weight_rule,            # d/dw
-                   lambda g, x, w, b, out: g)      # d/db: the backward loop sums the batch axes
+                   _linear_input_rule,
+                   _linear_weight_rule,
+                   lambda g, x, w, b, out: g)  # d/db: the backward loop sums the batch axes
 
-linear_without_bias = Operation("linear", lambda x, w: x @ w.T,
-                                lambda g, x, w, out: g @ w,
-                                _linear_weight_rule)
+linear_without_bias = Operation("linear", lambda x, w: x @ w.T, _linear_input_rule, _linear_weight_rule)
 
 # ---------------------------------------------------------------------- reductions (axes: tuple of ints)
 

@@ -18,7 +18,7 @@ from .value import Value
 _BLOCK = 16000  # elements: 125 KB of float64, under the size the allocator hands back to the system
 
 
-def subtract_scaled(data: np.ndarray, scale: float, array: np.ndarray) -> None:
+def _subtract_scaled(data: np.ndarray, scale: float, array: np.ndarray) -> None:
     """``data -= scale * array``, in place, computed a block of elements at a time.
 
     Written out plainly, ``scale * array`` is a temporary as large as the
@@ -181,7 +181,7 @@ class SGD(Optimizer):
                 buffer *= h["momentum"]
                 buffer += (1 - h["dampening"]) * grad
             grad = grad + h["momentum"] * buffer if h["nesterov"] else buffer
-        subtract_scaled(p.data, h["lr"], grad)  # p -= lr * grad
+        _subtract_scaled(p.data, h["lr"], grad)  # p -= lr * grad
 
 
 class Adam(Optimizer):
