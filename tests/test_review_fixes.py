@@ -1,0 +1,727 @@
+"""The behaviours asked for in the review: one section per item, each test checking real values."""
+
+import re
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Operation, Value, nn, optim
+
+
+def raises(kind, *fragments):
+    """pytest.raises(kind) whose message contains every fragment, literally."""
+    return pytest.raises(kind, match="(?s)" + "".join(f"(?=.*{re.escape(f)})" for f in fragments))
+
+
+@contextmanager
+def unchanged(*values):
+    """Assert that the block leaves the data and .grad of every Value as they were."""
+    data = [v.data.copy() for v in values]
+    grads = [None if v.grad is None else v.grad.copy() for v in values]
+    yield
+    for v, d, g in zip(values, data, grads):
+        np.testing.assert_array_equal(v.data, d)
+        if g is None:
+            assert v.grad is None
+        else:
+            np.testing.assert_array_equal(v.grad, g)
+
+
+def needs_torch():
+    """torch, or a skip of the calling test when it is not installed."""
+    return pytest.importorskip("torch", reason="the comparison with PyTorch needs torch installed")
+
+
+# ---------------------------------------------------------------------- 1. == and != give masks
+
+
+def test_eq_and_ne_give_numpy_masks():
+    """Value == 0 is the elementwise numpy mask, and != its negation."""
+    v = Value([1.0, 0.0, 2.0])
+    eq, ne = v == 0, v != 0
+    assert type(eq) is np.ndarray and eq.dtype == np.bool_
+    np.testing.assert_array_equal(eq, [False, True, False])
+    np.testing.assert_array_equal(ne, [True, False, True])
+
+
+def test_eq_between_values_and_arrays_is_elementwise():
+    """Value == Value and Value == array compare the numbers, broadcasting as numpy."""
+    v = Value([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(v == Value([1.0, 4.0]), [[True, False], [False, True]])
+    np.testing.assert_array_equal(v != np.array([3.0, 2.0]), [[True, False], [False, True]])
+
+
+def test_values_hash_by_identity():
+    """Two Values with equal numbers are different dict keys and set members; each finds itself."""
+    a, b = Value([1.0, 2.0]), Value([1.0, 2.0])
+    table = {a: "a", b: "b"}
+    assert len(table) == 2 and table[a] == "a" and table[b] == "b"
+    members = {a, b, a}
+    assert len(members) == 2 and a in members
+    assert Value([1.0, 2.0]) not in {a}
+
+
+def test_backward_still_works_with_masks_for_eq():
+    """The backward pass keys its dictionaries by Value: a graph using x twice still accumulates right."""
+    x = Value([1.0, 2.0])
+    (x * x + x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 5.0])
+
+
+# ---------------------------------------------------------------------- 2. np.array(value)
+
+
+def test_np_array_of_a_constant_value_is_a_copy():
+    """np.array(v) for requires_grad=False gives the numbers; editing the result leaves v unchanged."""
+    v = Value([1.0, 2.0], requires_grad=False)
+    a = np.array(v)
+    np.testing.assert_array_equal(a, [1.0, 2.0])
+    assert not np.shares_memory(a, v.data)
+    a[0] = 99.0
+    np.testing.assert_array_equal(v.data, [1.0, 2.0])
+
+
+def test_np_array_of_a_value_that_requires_grad_is_refused():
+    """np.array(v) for requires_grad=True raises TypeError (it would cut v out of the graph)."""
+    with pytest.raises(TypeError):
+        np.array(Value([1.0, 2.0]))
+
+
+# ---------------------------------------------------------------------- 3. clip with array bounds
+
+
+def test_clip_with_broadcasting_array_bounds_forward():
+    """x of shape (2,) clipped to bounds of shape (3, 2): the result is np.clip's, of shape (3, 2)."""
+    x = Value([0.5, -1.0])
+    lo = np.array([[0.0, -2.0], [0.6, -0.5], [-1.0, -1.0]])
+    hi = np.array([[1.0, 0.0], [2.0, 0.0], [0.5, -1.0]])
+    y = x.clip(lo, hi)
+    assert y.shape == (3, 2)
+    np.testing.assert_array_equal(y.data, np.clip(x.data, lo, hi))
+    np.testing.assert_array_equal(x.clip(lo[0], None).data, np.clip(x.data, lo[0], None))
+
+
+def test_clip_with_broadcasting_array_bounds_gradient_matches_torch():
+    """d/dx of clip with (3, 2) bounds on a (2,) x equals torch.clamp's with tensor bounds, bounds touched."""
+    torch = needs_torch()
+    xs = np.array([0.5, -1.0])
+    lo = np.array([[0.0, -2.0], [0.6, -0.5], [0.5, -1.0]])   # last row: x sits exactly on both bounds
+    hi = np.array([[1.0, 0.0], [2.0, 0.0], [0.5, -1.0]])
+    upstream = np.array([[1.0, -2.0], [0.5, 3.0], [-0.25, 1.5]])
+    x = Value(xs)
+    x.clip(lo, hi).backward(upstream)
+    xt = torch.tensor(xs, requires_grad=True)
+    torch.clamp(xt, torch.tensor(lo), torch.tensor(hi)).backward(torch.tensor(upstream))
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=0, atol=0)
+    assert x.grad.shape == (2,)
+
+
+def test_clip_with_only_an_array_lower_bound_gradient_matches_torch():
+    """clip(lo=array, hi=None) with lo of shape (2, 3) and x of shape (3,): gradient as torch.clamp(min=...)."""
+    torch = needs_torch()
+    xs = np.array([-1.0, 0.0, 2.0])
+    lo = np.array([[0.0, 0.0, 0.0], [-2.0, 1.0, 2.0]])
+    upstream = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    x = Value(xs)
+    x.clip(lo, None).backward(upstream)
+    xt = torch.tensor(xs, requires_grad=True)
+    torch.clamp(xt, min=torch.tensor(lo)).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())
+
+
+def test_clip_with_value_bounds_is_a_type_error():
+    """Bounds that are Values raise TypeError naming clip."""
+    x = Value([1.0, 2.0])
+    with unchanged(x), raises(TypeError, "clip"):
+        x.clip(Value(0.0), 1.0)
+    with unchanged(x), raises(TypeError, "clip"):
+        x.clip(None, Value([1.0, 1.0]))
+
+
+# ---------------------------------------------------------------------- 4. division without overflow
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    (1e300, 1e200, -1e-100),   # b * b would overflow to inf
+    (1e-300, 1e-200, -1e100),  # b * b would underflow to 0
+])
+def test_division_gradient_wrt_denominator_does_not_overflow_float64(a, b, expected):
+    """d(a/b)/db = -(a/b)/b stays finite and accurate where a / b**2 would not; d/da = 1/b."""
+    va, vb = Value(a), Value(b)
+    (va / vb).backward()
+    assert np.isfinite(vb.grad)
+    np.testing.assert_allclose(vb.grad, expected, rtol=1e-12)
+    np.testing.assert_allclose(va.grad, 1 / b, rtol=1e-12)
+
+
+def test_division_gradient_wrt_denominator_float32():
+    """float32 a = b = 1e20: b**2 overflows float32, yet d/db = -1e-20 comes out finite, in float32."""
+    va = Value(np.array(1e20, dtype=np.float32))
+    vb = Value(np.array(1e20, dtype=np.float32))
+    (va / vb).backward()
+    assert vb.grad.dtype == np.float32
+    assert np.isfinite(vb.grad)
+    np.testing.assert_allclose(vb.grad, -1e-20, rtol=1e-5)
+
+
+def test_division_gradient_wrt_denominator_matches_torch():
+    """For ordinary numbers with a random upstream gradient, both gradients of a / b equal PyTorch's."""
+    torch = needs_torch()
+    a_np, b_np, u = np.array([1.5, -2.0, 3.0]), np.array([0.5, 4.0, -0.25]), np.array([1.0, -0.5, 2.0])
+    a, b = Value(a_np), Value(b_np)
+    (a / b).backward(u)
+    at, bt = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    (at / bt).backward(torch.tensor(u))
+    np.testing.assert_allclose(a.grad, at.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(b.grad, bt.grad.numpy(), rtol=1e-15)
+
+
+# ---------------------------------------------------------------------- 5. float32 stays float32
+
+
+@pytest.mark.parametrize("constant", [
+    [1, 2],
+    np.array([1, 2]),                 # int64
+    np.array([True, False]),
+    np.array([1, 2], dtype=np.int32),
+], ids=["int list", "int64 array", "bool array", "int32 array"])
+@pytest.mark.parametrize("operation", ["add", "radd", "sub", "rsub", "mul", "rmul"])
+def test_float32_value_with_integer_or_bool_constants_stays_float32(constant, operation):
+    """A float32 Value combined with an int list, int array or bool array: float32 result and gradient."""
+    xs = np.array([0.5, -1.5], dtype=np.float32)
+    x = Value(xs)
+    c = np.asarray(constant, dtype=np.float64)
+    y, expected = {
+        "add": (lambda: x + constant, xs + c),
+        "radd": (lambda: constant + x, c + xs),
+        "sub": (lambda: x - constant, xs - c),
+        "rsub": (lambda: constant - x, c - xs),
+        "mul": (lambda: x * constant, xs * c),
+        "rmul": (lambda: constant * x, c * xs),
+    }[operation]
+    y = y()
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, expected.astype(np.float32))
+    y.backward(np.ones(2, dtype=np.float32))
+    assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("constant", [[2, 4], np.array([2, 4])], ids=["int list", "int64 array"])
+def test_float32_division_with_integer_constants_stays_float32(constant):
+    """x / [2, 4] and [2, 4] / x for float32 x: float32 results with the right numbers and float32 gradients."""
+    xs = np.array([1.0, -2.0], dtype=np.float32)
+    x = Value(xs)
+    y = x / constant
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, np.array([0.5, -0.5], dtype=np.float32))
+    z = constant / x
+    assert z.dtype == np.float32
+    np.testing.assert_array_equal(z.data, np.array([2.0, -2.0], dtype=np.float32))
+    (y + z).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, 1 / np.array([2.0, 4.0]) - np.array([2.0, 4.0]) / xs.astype(float) ** 2,
+                               rtol=1e-6)
+
+
+def test_float32_value_with_int_array_gradient_values():
+    """x * [1, 2] with float32 x: the gradient is [1, 2] in float32."""
+    x = Value(np.array([3.0, 4.0], dtype=np.float32))
+    (x * np.array([1, 2])).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0])
+
+
+@pytest.mark.parametrize("x", [
+    np.array([[0.5, -1.0]]),          # float64 array
+    [[0.5, -1.0]],                    # list
+    np.array([[1, -2]]),              # int array
+], ids=["float64 array", "list", "int array"])
+def test_float32_linear_returns_float32(x):
+    """nn.Linear(2, 3, dtype=float32) on a float64 array, a list or an int array: float32 out, float32 grads."""
+    layer = nn.Linear(2, 3, dtype=np.float32)
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+    y = layer(x)
+    assert y.dtype == np.float32 and y.shape == (1, 3)
+    expected = np.asarray(x, dtype=np.float32) @ layer.weight.data.T + layer.bias.data
+    np.testing.assert_allclose(y.data, expected, rtol=1e-6)
+    y.sum().backward()
+    assert layer.weight.grad.dtype == np.float32 and layer.bias.grad.dtype == np.float32
+
+
+def test_float32_linear_without_bias_returns_float32():
+    """The bias-free float32 Linear on a float64 input also returns float32."""
+    layer = nn.Linear(2, 3, bias=False, dtype=np.float32)
+    assert layer(np.array([[0.5, -1.0]])).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float16, np.int64, np.bool_])
+def test_linear_refuses_dtypes_a_value_cannot_hold(dtype):
+    """nn.Linear with dtype int32, float16, ...: an error naming Linear (a Value holds float32 or float64)."""
+    with pytest.raises((ValueError, TypeError), match="Linear"):
+        nn.Linear(2, 3, dtype=dtype)
+
+
+# ---------------------------------------------------------------------- 6. optimizer state
+
+
+def trained_adam():
+    """Two parameters, an Adam that has taken two steps, and a function giving fixed gradients."""
+    w, b = Value([1.0, -2.0]), Value(0.5)
+
+    def set_grads():
+        w.grad, b.grad = np.array([0.3, -0.1]), np.array(0.2)
+
+    opt = optim.Adam([w, b], lr=0.1)
+    for _ in range(2):
+        set_grads()
+        opt.step()
+    return w, b, opt, set_grads
+
+
+@pytest.mark.parametrize("missing", ["step", "m", "v"])
+def test_adam_load_state_dict_missing_entry_changes_nothing(missing):
+    """State for a parameter without 'step', 'm' or 'v' raises ValueError; the optimizer steps exactly as before."""
+    w, b, opt, set_grads = trained_adam()
+    w2, b2, twin, set_grads2 = trained_adam()
+    broken = opt.state_dict()
+    del broken["state"][0][missing]
+    broken["hyperparameters"]["lr"] = 5.0  # would show if the hyper-parameters were taken before the error
+    with pytest.raises(ValueError):
+        opt.load_state_dict(broken)
+    for _ in range(2):
+        set_grads(), set_grads2()
+        opt.step(), twin.step()
+    np.testing.assert_array_equal(w.data, w2.data)
+    np.testing.assert_array_equal(b.data, b2.data)
+    assert opt.hyperparameters == twin.hyperparameters
+
+
+def test_adam_load_state_dict_non_integer_key():
+    """A state key that is not an integer index ('abc') raises ValueError and changes nothing."""
+    w, b, opt, set_grads = trained_adam()
+    saved = opt.state_dict()
+    broken = opt.state_dict()
+    broken["state"]["abc"] = broken["state"].pop(0)
+    with pytest.raises(ValueError):
+        opt.load_state_dict(broken)
+    after = opt.state_dict()
+    assert after["hyperparameters"] == saved["hyperparameters"]
+    for i, entries in saved["state"].items():
+        for key, value in entries.items():
+            np.testing.assert_array_equal(after["state"][i][key], value)
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.Adam(p), lambda p: optim.SGD(p, lr=0.1)], ids=["Adam", "SGD"])
+@pytest.mark.parametrize("argument", [[], [("hyperparameters", {})], "state", None], ids=["list", "pairs", "str", "None"])
+def test_load_state_dict_of_a_non_dict_is_a_value_error(make, argument):
+    """load_state_dict of a list (or other non-dict) raises ValueError, not AttributeError."""
+    opt = make([Value([1.0])])
+    with pytest.raises(ValueError):
+        opt.load_state_dict(argument)
+
+
+def test_sgd_load_state_dict_unknown_state_key():
+    """SGD state with an unknown key ('m') raises ValueError naming it, and changes nothing."""
+    w = Value([1.0, 2.0])
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    w.grad = np.array([1.0, 1.0])
+    opt.step()
+    broken = opt.state_dict()
+    broken["state"][0]["m"] = np.zeros(2)
+    with raises(ValueError, "'m'"):
+        opt.load_state_dict(broken)
+    np.testing.assert_array_equal(opt.state[0]["momentum_buffer"], [1.0, 1.0])
+    assert "m" not in opt.state[0]
+
+
+def test_adam_state_round_trip_still_works():
+    """A complete state dict loads into a fresh Adam, which then steps exactly as the original."""
+    w, b, opt, set_grads = trained_adam()
+    w2, b2 = Value(w.data.copy()), Value(b.data.copy())
+    fresh = optim.Adam([w2, b2], lr=0.1)
+    fresh.load_state_dict(opt.state_dict())
+    set_grads()
+    opt.step()
+    w2.grad, b2.grad = np.array([0.3, -0.1]), np.array(0.2)
+    fresh.step()
+    np.testing.assert_array_equal(w.data, w2.data)
+    np.testing.assert_array_equal(b.data, b2.data)
+
+
+# ---------------------------------------------------------------------- 7. forward errors keep their cause
+
+
+def test_numpy_type_error_in_forward_becomes_a_plain_type_error_with_cause():
+    """np.add(x, 'a') in a forward: a plain TypeError starting with the operation's name, numpy's as __cause__."""
+    bad = Operation("bad", lambda x: np.add(x, "a"), lambda g, x, out: g)
+    with pytest.raises(TypeError) as caught:
+        bad(Value([1.0]))
+    assert type(caught.value) is TypeError
+    assert str(caught.value).startswith("bad:")
+    cause = caught.value.__cause__
+    assert isinstance(cause, TypeError) and type(cause) is not TypeError  # numpy's own UFuncTypeError
+    assert type(cause).__module__.startswith("numpy")
+
+
+def test_numpy_value_error_in_forward_keeps_its_cause():
+    """A reshape that cannot be done in a forward: ValueError starting with the name, the original as cause."""
+    bad = Operation("squash", lambda x: np.reshape(x, (4,)), lambda g, x, out: g)
+    with pytest.raises(ValueError) as caught:
+        bad(Value([1.0, 2.0, 3.0]))
+    assert type(caught.value) is ValueError
+    assert str(caught.value).startswith("squash:")
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert "reshape" in str(caught.value.__cause__)
+
+
+def test_index_error_in_forward_keeps_its_cause():
+    """An index out of range in a forward: IndexError starting with the name, the original as cause."""
+    bad = Operation("pick", lambda x: x[5], lambda g, x, out: g)
+    with pytest.raises(IndexError) as caught:
+        bad(Value([1.0, 2.0]))
+    assert type(caught.value) is IndexError
+    assert str(caught.value).startswith("pick:")
+    assert isinstance(caught.value.__cause__, IndexError)
+
+
+def test_axis_error_in_forward_is_a_plain_builtin_error():
+    """numpy's AxisError (both ValueError and IndexError) comes out as a plain ValueError or IndexError."""
+    bad = Operation("total", lambda x: np.sum(x, axis=3), lambda g, x, out: g)
+    with pytest.raises((ValueError, IndexError)) as caught:
+        bad(Value([1.0, 2.0]))
+    assert type(caught.value) in (ValueError, IndexError)
+    assert str(caught.value).startswith("total:")
+    assert isinstance(caught.value.__cause__, np.exceptions.AxisError)
+
+
+# ---------------------------------------------------------------------- 8. minimum, min
+
+
+def test_minimum_accepts_lists():
+    """minimum(Value, list) works as maximum does: elementwise smaller, gradient to the smaller side."""
+    a = Value([1.0, 3.0])
+    y = tg.minimum(a, [2.0, 2.0])
+    np.testing.assert_array_equal(y.data, [1.0, 2.0])
+    y.backward(np.array([5.0, 7.0]))
+    np.testing.assert_array_equal(a.grad, [5.0, 0.0])
+    np.testing.assert_array_equal(tg.minimum(Value([1.0]), [2.0]).data, [1.0])
+    np.testing.assert_array_equal(tg.minimum([0.0, 4.0], Value([1.0, 2.0])).data, [0.0, 2.0])
+
+
+def test_minimum_errors_name_minimum():
+    """Shapes (2,) and (3,) cannot broadcast: ValueError naming minimum (not maximum) and both shapes."""
+    a, b = Value([1.0, 2.0]), Value([1.0, 2.0, 3.0])
+    with unchanged(a, b), raises(ValueError, "minimum", "(2,)", "(3,)"):
+        tg.minimum(a, b)
+    with unchanged(a), raises(TypeError, "minimum"):
+        tg.minimum(a, "text")
+
+
+def test_minimum_ties_split_the_gradient_like_torch():
+    """Where a == b, minimum's gradient is split 0.5 / 0.5, as torch.minimum does."""
+    torch = needs_torch()
+    a_np, b_np = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 4.0])
+    u = np.array([2.0, 3.0, 5.0])
+    a, b = Value(a_np), Value(b_np)
+    tg.minimum(a, b).backward(u)
+    at, bt = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    torch.minimum(at, bt).backward(torch.tensor(u))
+    np.testing.assert_array_equal(a.grad, at.grad.numpy())
+    np.testing.assert_array_equal(b.grad, bt.grad.numpy())
+    np.testing.assert_array_equal(a.grad, [1.0, 0.0, 5.0])
+
+
+def test_min_axis_out_of_range_names_min():
+    """Value.min(axis=5) on a 2-D Value raises ValueError naming min (not the max it is built from)."""
+    x = Value(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"^min\b"):
+        x.min(axis=5)
+
+
+# ---------------------------------------------------------------------- 9. empty batches
+
+
+def test_max_over_a_nonempty_axis_of_an_empty_batch():
+    """max(axis=1) of a (0, 3) Value is an empty (0,) Value, as in numpy; keepdims gives (0, 1)."""
+    x = Value(np.zeros((0, 3)))
+    assert x.max(axis=1).shape == (0,)
+    assert x.max(axis=1, keepdims=True).shape == (0, 1)
+    assert x.min(axis=1).shape == (0,)
+
+
+def test_max_over_the_empty_axis_is_an_error():
+    """max(axis=0) of a (0, 3) Value has nothing to take the maximum of: ValueError naming max."""
+    with raises(ValueError, "max"):
+        Value(np.zeros((0, 3))).max(axis=0)
+    with raises(ValueError, "max"):
+        Value(np.zeros((0, 3))).max()
+
+
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
+def test_softmax_of_an_empty_batch(method):
+    """softmax and log_softmax of a (0, 3) Value have shape (0, 3)."""
+    y = getattr(Value(np.zeros((0, 3))), method)()
+    assert y.shape == (0, 3)
+
+
+def test_cross_entropy_sum_of_an_empty_batch_is_zero():
+    """cross_entropy of (0, 3) logits and no classes, reduction 'sum', is 0.0."""
+    loss = nn.cross_entropy(Value(np.zeros((0, 3))), np.zeros(0, dtype=int), reduction="sum")
+    assert loss.shape == ()
+    assert loss.data == 0.0
+
+
+# ---------------------------------------------------------------------- 10. custom Operation misuse
+
+
+def test_value_for_an_argument_without_a_rule_is_a_type_error_at_call_time():
+    """An Operation whose second rule is None, given a Value there: TypeError naming the operation, no output."""
+    calls = []
+
+    def forward(x, k):
+        calls.append(1)
+        return x * k
+
+    scale = Operation("scale", forward, lambda g, x, k, out: g * k, None)
+    x = Value([1.0, 2.0])
+    with unchanged(x), raises(TypeError, "scale"):
+        scale(x, Value(2.0))
+    assert calls == []  # refused before anything was computed
+    np.testing.assert_array_equal(scale(x, 2.0).data, [2.0, 4.0])  # the intended use works
+
+
+def test_rule_returning_a_python_float_fails_backward_and_changes_no_grad():
+    """A rule giving 0.0 for a (3,) input: backward raises RuntimeError naming the op; every .grad stays."""
+    bad = Operation("flat", lambda x: x * 2, lambda g, x, out: 0.0)
+    x = Value([1.0, 2.0, 3.0])
+    (x * 3).sum().backward()  # x has a gradient already
+    before = x.grad.copy()
+    y = bad(x)
+    loss = (y * x).sum()
+    with raises(RuntimeError, "flat"):
+        loss.backward()
+    np.testing.assert_array_equal(x.grad, before)
+    assert y.grad is None and loss.grad is None
+
+
+def test_forward_returning_integers_gives_a_float64_value():
+    """A forward that returns an integer array (or a bool array) gives a float64 Value."""
+    count = Operation("count", lambda x: (x > 0).astype(np.int64), lambda g, x, out: g * 0)
+    y = count(Value([-1.0, 2.0, 3.0]))
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.data, [0.0, 1.0, 1.0])
+    positive = Operation("positive", lambda x: x > 0, lambda g, x, out: g * 0)
+    assert positive(Value([1.0])).dtype == np.float64
+
+
+# ---------------------------------------------------------------------- 11. optimizers refuse bad arguments
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1), lambda p: optim.Adam(p)], ids=["SGD", "Adam"])
+def test_optimizer_refuses_a_non_leaf_parameter(make):
+    """w * 2 is computed, not a parameter: ValueError."""
+    w = Value([1.0, 2.0])
+    with pytest.raises(ValueError):
+        make([w, w * 2])
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1), lambda p: optim.Adam(p)], ids=["SGD", "Adam"])
+def test_optimizer_refuses_the_parameters_method_or_a_module(make):
+    """model.parameters (no call) or a module itself: TypeError whose message mentions parameters()."""
+    layer = nn.Linear(2, 1)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    for params in (layer.parameters, layer, model, model.parameters):
+        with raises(TypeError, "parameters()"):
+            make(params)
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=None), lambda p: optim.Adam(p, lr=None)],
+                         ids=["SGD", "Adam"])
+def test_optimizer_refuses_lr_none(make):
+    """lr=None: ValueError naming lr."""
+    with raises(ValueError, "lr"):
+        make([Value([1.0])])
+
+
+@pytest.mark.parametrize("betas", [0.9, (0.9,), (0.9, 0.999, 0.5), "ab"])
+def test_adam_refuses_betas_that_are_not_a_pair(betas):
+    """betas=0.9 (or any non-pair): ValueError naming betas."""
+    with raises(ValueError, "betas"):
+        optim.Adam([Value([1.0])], betas=betas)
+
+
+# ---------------------------------------------------------------------- 12. format
+
+
+def test_format_of_a_single_element_value():
+    """format specs apply to the number of a one-element Value."""
+    assert format(Value(1.23456), ".2f") == "1.23"
+    assert f"{Value([1.5]):.1f}" == "1.5"
+    assert f"{Value([[2.0]]):.3e}" == "2.000e+00"
+    assert f"{Value(np.float32(0.25)):.2f}" == "0.25"
+
+
+def test_format_without_a_spec_is_str():
+    """f"{v}" with no spec is the same text as str(v)."""
+    v = Value([1.0, 2.0])
+    assert f"{v}" == str(v)
+
+
+# ---------------------------------------------------------------------- 13. axes
+
+
+@pytest.mark.parametrize("axis", [1.0, True, np.bool_(True), (0, 1.0)], ids=["float", "True", "np.bool_", "tuple"])
+def test_sum_axis_must_be_an_integer(axis):
+    """sum(axis=1.0) and sum(axis=True) raise TypeError naming sum (True is not axis 1)."""
+    x = Value(np.ones((2, 3)))
+    with unchanged(x), raises(TypeError, "sum"):
+        x.sum(axis=axis)
+
+
+def test_integer_axes_still_work():
+    """numpy integers are fine axes: sum(axis=np.int64(1)) sums the rows."""
+    np.testing.assert_array_equal(Value(np.ones((2, 3))).sum(axis=np.int64(1)).data, [3.0, 3.0])
+
+
+def test_broadcast_to_an_int_shape():
+    """broadcast_to(3) of a (3,) Value has shape (3,), as numpy; broadcast_to(3) of a 0-d gives three copies."""
+    y = Value([1.0, 2.0, 3.0]).broadcast_to(3)
+    assert y.shape == (3,)
+    np.testing.assert_array_equal(y.data, np.broadcast_to(np.array([1.0, 2.0, 3.0]), 3))
+    x = Value(2.0)
+    z = x.broadcast_to(3)
+    np.testing.assert_array_equal(z.data, [2.0, 2.0, 2.0])
+    z.backward(np.array([1.0, 2.0, 3.0]))
+    assert x.grad == 6.0
+
+
+def test_reshape_without_a_shape_is_a_type_error():
+    """reshape() with no shape at all raises TypeError naming reshape."""
+    x = Value(np.ones(3))
+    with unchanged(x), raises(TypeError, "reshape"):
+        x.reshape()
+    assert Value([5.0]).reshape(()).shape == ()  # an explicit empty shape is still allowed
+
+
+# ---------------------------------------------------------------------- 14. Module.load_state_dict, ragged
+
+
+def test_module_load_state_dict_with_a_ragged_entry():
+    """A ragged nested list for 'weight': ValueError naming 'weight'; neither weight nor bias changes."""
+    layer = nn.Linear(2, 2)
+    before = layer.state_dict()
+    state = {"weight": [[1.0, 2.0], [3.0]], "bias": [9.0, 9.0]}
+    with raises(ValueError, "weight"):
+        layer.load_state_dict(state)
+    for name, array in layer.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+def test_module_load_state_dict_with_a_ragged_nested_entry_names_it():
+    """In a Sequential the message names the dotted entry ('0.weight') that is ragged."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+    before = model.state_dict()
+    state = dict(before)
+    state["2.weight"] = [[1.0], [2.0, 3.0]]
+    with raises(ValueError, "2.weight"):
+        model.load_state_dict(state)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+# ---------------------------------------------------------------------- 15. grad of a non-Value
+
+
+def test_grad_of_an_array_names_grad():
+    """tinygrad_edu.grad(np.array(1.), x) raises TypeError naming grad."""
+    x = Value(1.0)
+    with unchanged(x), raises(TypeError, "grad"):
+        tg.grad(np.array(1.0), x)
+    with raises(TypeError, "grad"):
+        tg.grad([x * 2, 3.0], x)
+
+
+# ---------------------------------------------------------------------- 16. numpy bools for requires_grad
+
+
+def test_requires_grad_accepts_numpy_bools():
+    """requires_grad=np.bool_(True) makes a Value that gets a gradient; np.bool_(False) one that does not."""
+    v = Value(1.0, requires_grad=np.bool_(True))
+    assert v.requires_grad
+    (v * 3).backward()
+    assert v.grad == 3.0
+    c = Value(1.0, requires_grad=np.bool_(False))
+    assert not c.requires_grad
+    assert not (c * 3).requires_grad
+
+
+# ---------------------------------------------------------------------- 17. leaf gradients are their own arrays
+
+
+def graph_values(root):
+    """Every Value in root's graph (root included), found without recursion."""
+    seen, stack = {}, [root]
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen[id(v)] = v
+            stack.extend(x for x in v._inputs if isinstance(x, Value))
+    return list(seen.values())
+
+
+def assert_leaf_grads_are_their_own(root, upstream):
+    """No leaf's .grad shares memory with any other Value's .grad, nor with the upstream array passed in."""
+    values = graph_values(root)
+    leaves = [v for v in values if v._op is None and v.requires_grad]
+    assert leaves
+    for leaf in leaves:
+        assert leaf.grad is not None
+        if upstream is not None:
+            assert not np.shares_memory(leaf.grad, upstream)
+        for other in values:
+            if other is not leaf and other.grad is not None:
+                assert not np.shares_memory(leaf.grad, other.grad), (leaf, other)
+
+
+@pytest.mark.parametrize("case", ["add", "reshape", "T", "broadcast_to", "broadcast_to same shape",
+                                  "getitem all", "add scalar root"])
+def test_leaf_gradients_share_no_memory(case):
+    """For each small graph, after backward every leaf's grad is an array of its own."""
+    a, b = Value(np.arange(6.0).reshape(2, 3)), Value(np.ones((2, 3)))
+    root, upstream = {
+        "add": lambda: (a + b, np.full((2, 3), 2.0)),
+        "reshape": lambda: (a.reshape(3, 2), np.arange(6.0).reshape(3, 2)),
+        "T": lambda: (a.T, np.arange(6.0).reshape(3, 2)),
+        "broadcast_to": lambda: (Value([1.0, 2.0, 3.0]).broadcast_to((2, 3)), np.ones((2, 3))),
+        "broadcast_to same shape": lambda: (a.broadcast_to((2, 3)), np.ones((2, 3))),
+        "getitem all": lambda: (a[...], np.ones((2, 3))),
+        "add scalar root": lambda: (Value(1.0) + Value(2.0), None),
+    }[case]()
+    root.backward(upstream)
+    assert_leaf_grads_are_their_own(root, upstream)
+
+
+def test_leaf_root_gradient_is_its_own_array():
+    """x.backward(g) on a leaf x: x.grad equals g but is a copy, so editing g later changes nothing."""
+    x = Value([1.0, 2.0])
+    g = np.array([3.0, 4.0])
+    x.backward(g)
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    assert not np.shares_memory(x.grad, g)
+    g[0] = 100.0
+    assert x.grad[0] == 3.0
+    s = Value(2.0)
+    s.backward()
+    assert s.grad == 1.0
+
+
+def test_leaf_grad_edited_in_place_changes_no_other_grad():
+    """Editing a.grad in place (as an optimizer may) leaves b.grad and c.grad as they were."""
+    a, b = Value([1.0, 2.0]), Value([3.0, 4.0])
+    c = a + b
+    c.backward(np.array([1.0, 1.0]))
+    a.grad *= 10
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(c.grad, [1.0, 1.0])
