@@ -5,32 +5,13 @@ must be the same afterwards as before (gradients still None where they were).
 """
 
 import re
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import GradcheckError, Operation, Value
-
-
-@contextmanager
-def unchanged(*values):
-    """Assert that the block leaves the data and .grad of every Value as they were."""
-    data = [v.data.copy() for v in values]
-    grads = [None if v.grad is None else v.grad.copy() for v in values]
-    yield
-    for v, d, g in zip(values, data, grads):
-        np.testing.assert_array_equal(v.data, d)
-        if g is None:
-            assert v.grad is None
-        else:
-            np.testing.assert_array_equal(v.grad, g)
-
-
-def raises(kind, *fragments):
-    """pytest.raises(kind) whose message contains every fragment, literally."""
-    return pytest.raises(kind, match="(?s)" + "".join(f"(?=.*{re.escape(f)})" for f in fragments))
+from helpers import raises, unchanged
 
 
 # ---------------------------------------------------------------------- shapes that do not fit

@@ -1,32 +1,11 @@
 """The behaviours asked for in the review: one section per item, each test checking real values."""
 
-import re
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Operation, Value, nn, optim
-
-
-def raises(kind, *fragments):
-    """pytest.raises(kind) whose message contains every fragment, literally."""
-    return pytest.raises(kind, match="(?s)" + "".join(f"(?=.*{re.escape(f)})" for f in fragments))
-
-
-@contextmanager
-def unchanged(*values):
-    """Assert that the block leaves the data and .grad of every Value as they were."""
-    data = [v.data.copy() for v in values]
-    grads = [None if v.grad is None else v.grad.copy() for v in values]
-    yield
-    for v, d, g in zip(values, data, grads):
-        np.testing.assert_array_equal(v.data, d)
-        if g is None:
-            assert v.grad is None
-        else:
-            np.testing.assert_array_equal(v.grad, g)
+from helpers import raises, unchanged
 
 
 def needs_torch():
