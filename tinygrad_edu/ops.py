@@ -3,10 +3,11 @@
 An ``Operation`` is a name, a forward function on numpy arrays, and one
 derivative rule per argument. A rule ``rule(g, *args, out)`` receives the
 gradient ``g`` of the final result with respect to ``out`` and returns the
-gradient with respect to its own argument: the chain rule for one edge. Rules
-return gradients in the shape of ``out``; the backward loop sums away whatever
-numpy broadcasting added. Arguments that are not differentiable (an axis, a
-shape, an index) have ``None`` as their rule.
+gradient with respect to its own argument: the chain rule for one edge. A rule
+may return its gradient in the shape of ``out`` even when numpy broadcast the
+argument to get there: the backward loop sums away whatever broadcasting
+added. Arguments that are not differentiable (an axis, a shape, an index) have
+``None`` as their rule.
 
 On an ordinary backward pass, rules receive numpy arrays. Under
 ``grad(..., create_graph=True)`` the same rules receive Values, and what they
