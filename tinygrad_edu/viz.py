@@ -34,8 +34,12 @@ def graph_values(root: Value) -> list[Value]:
     return found
 
 
-def to_dot(root: Value, rankdir: str = "LR") -> str:
-    """Graphviz DOT source for the graph behind ``root``: one node per Value, one edge per argument."""
+def to_dot(root: Value, rankdir: str = "TB") -> str:
+    """Graphviz DOT source for the graph behind ``root``: one node per Value, one edge per argument.
+
+    ``rankdir`` is Graphviz's direction: "TB" draws the leaves at the top and
+    the result at the bottom (each box then lists its rows one under another).
+    """
     values = graph_values(root)
     ids = {id(v): f"v{i}" for i, v in enumerate(values)}
     lines = ["digraph tinygrad_edu {", f"  rankdir={rankdir};",

@@ -37,8 +37,8 @@ class Linear(Module):
         self.out_features = int(out_features)
         bound = 1 / math.sqrt(in_features)
         rng = generator()
-        self.weight = Value(rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
-        self.bias = Value(rng.uniform(-bound, bound, out_features).astype(dtype)) if bias else None
+        self.weight = Value(rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype), name="weight")
+        self.bias = Value(rng.uniform(-bound, bound, out_features).astype(dtype), name="bias") if bias else None
 
     def forward(self, x: Any) -> Value:
         """x @ weight.T + bias."""
