@@ -242,3 +242,12 @@ def test_gradgradcheck_catches_a_rule_that_is_not_differentiable():
     assert tg.gradcheck(cube, [x])
     with unchanged(x), raises(GradcheckError, "input 0", "analytic", "numeric"):
         tg.gradgradcheck(cube, [x])
+
+
+def test_constant_wider_than_float64_is_refused():
+    """A long-double constant cannot join a Value (it would make a float128 result): TypeError naming the op."""
+    x = Value(np.array([1.0, 2.0]))
+    with unchanged(x), raises(TypeError, "add", "wider than float64"):
+        x + np.array([1.0, 2.0], dtype=np.longdouble)
+    with unchanged(x), raises(TypeError, "mul", "wider than float64"):
+        x * np.longdouble(2.0)
