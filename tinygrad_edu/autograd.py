@@ -1,4 +1,4 @@
-"""Reverse-mode differentiation: the topological order, the backward loop, and grad().
+"""Reverse-mode differentiation: the backward loop, and grad().
 
 A Value remembers the operation that made it (``_op``) and that operation's
 arguments (``_inputs``); the operation has one derivative rule per argument.
@@ -13,6 +13,7 @@ broadcasting made too big back to its input's shape.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,32 +21,6 @@ import numpy as np
 
 from .grad_mode import enable_grad, no_grad
 from .value import Value, seed_gradient
-
-
-def reverse_topological_order(roots: Sequence[Value]) -> list[Value]:
-    """Every Value the roots depend on through inputs that require grad, each before its inputs.
-
-    A depth-first search with an explicit stack, so a graph a million
-    operations deep needs no recursion. A Value is placed once all of its
-    inputs are placed; reversed, that list puts every Value before the Values
-    it was computed from, so backpropagation can go through it in order.
-    """
-    order: list[Value] = []
-    placed: dict[Value, bool] = {}  # False: its inputs are being visited; True: it is in `order`
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if node not in placed:
-            placed[node] = False
-            stack.append(node)  # met again once all of its inputs are placed
-            for x in node._inputs:
-                if isinstance(x, Value) and x.requires_grad and x not in placed:
-                    stack.append(x)
-        elif not placed[node]:
-            placed[node] = True
-            order.append(node)
-    order.reverse()
-    return order
 
 
 def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
@@ -82,34 +57,37 @@ def _bad_rule(node: Value, position: int, got: tuple[int, ...], want: tuple[int,
             f"of shape {got}, which does not reduce to that argument's shape {want}: the rule is wrong")
 
 
-def backpropagate(roots: Sequence[Value], seeds: Sequence[Any],
-                  create_graph: bool = False) -> tuple[list[Value], list[Any]]:
-    """Every Value the roots depend on, and the gradient of the final quantity with respect to it.
+def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False) -> dict[Value, Any]:
+    """Every Value the roots depend on, mapped to the gradient of the final quantity with respect to it.
 
     ``seeds[i]`` is the gradient to start from at ``roots[i]``. Gradients are
     summed in a dictionary that belongs to this pass only, so ``.grad`` fields
-    left by earlier passes never leak in. Returns two lists, Values and their
-    gradients, outputs first.
+    left by earlier passes never leak in; that dictionary is the result.
 
-    Going through the Values in reverse topological order, every Value that
-    uses a Value has passed its share down before that Value's own rules are
-    applied, so each gradient is complete when it is used.
+    The order: a Value's gradient is complete once every Value made from it
+    has passed its share back. Every Value is numbered when it is made, and
+    the Values made from x are newer than x, so they have larger numbers. The
+    Values waiting for their turn are kept in a heap and the newest one is
+    always taken next: by then everything made from it has been done. (This
+    is a reverse topological order, found without a separate walk.)
 
     Rules receive numpy arrays, unless ``create_graph`` is set: then they
     receive the Values themselves, so the gradients they build are Values
     with a graph of their own, ready to be differentiated again.
     """
     grads: dict[Value, Any] = {}
+    waiting: list[tuple[int, Value]] = []  # (-number, Value): heapq pops the smallest, so the newest
     for root, seed in zip(roots, seeds):
-        grads[root] = seed if root not in grads else grads[root] + seed
-    done_values: list[Value] = []
-    done_grads: list[Any] = []
-    for node in reverse_topological_order(roots):
-        g = grads.pop(node)  # complete now: every use of node has added its share
+        if root in grads:
+            grads[root] = grads[root] + seed
+        else:
+            grads[root] = seed
+            heapq.heappush(waiting, (-root._number, root))
+    while waiting:
+        node = heapq.heappop(waiting)[1]
+        g = grads[node]  # complete now: every use of node has added its share
         if not create_graph and type(g) is not np.ndarray:
-            g = np.asarray(g)  # numpy turns 0-d results into scalars; gradients are arrays
-        done_values.append(node)
-        done_grads.append(g)
+            g = grads[node] = np.asarray(g)  # numpy turns 0-d results into scalars; gradients are arrays
         op = node._op
         if op is None:
             continue  # a leaf: nothing further back
@@ -128,8 +106,12 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any],
                     # may be edited in place: not node's gradient passed on, nor a view.
                     gx = gx.copy()
                 previous = grads.get(x)
-                grads[x] = gx if previous is None else previous + gx
-    return done_values, done_grads
+                if previous is None:
+                    grads[x] = gx
+                    heapq.heappush(waiting, (-x._number, x))
+                else:
+                    grads[x] = previous + gx
+    return grads
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad_outputs: Any = None,
@@ -164,18 +146,12 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     for out, given in zip(outputs, grad_outputs):
         seed = seed_gradient(out, given, "grad")
         seeds.append(given if create_graph and isinstance(given, Value) else Value(seed, requires_grad=False))
-    positions: dict[Value, list[int]] = {}
-    for i, x in enumerate(inputs):
-        positions.setdefault(x, []).append(i)
-    found: list[Any] = [None] * len(inputs)
     with enable_grad() if create_graph else no_grad():
         pass_seeds = seeds if create_graph else [s.data for s in seeds]
-        values, grads = backpropagate(outputs, pass_seeds, create_graph)
-    for node, g in zip(values, grads):
-        for i in positions.get(node, ()):
-            found[i] = g
+        grads = backpropagate(outputs, pass_seeds, create_graph)
     results: list[Value | None] = []
-    for i, g in enumerate(found):
+    for i, x in enumerate(inputs):
+        g = grads.get(x)
         if g is None:
             if not allow_unused:
                 raise ValueError(f"grad: the outputs do not depend on input {i}; pass allow_unused=True "

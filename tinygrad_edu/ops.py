@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import _mode
-from .value import Value
+from .value import Value, next_number
 
 Rule = Callable[..., Any]
 
@@ -66,7 +66,7 @@ class Operation:
                 any_value = True
                 if arg.requires_grad:
                     requires_grad = True
-            elif rule is None:  # a parameter (an axis, a shape): passed on as it is
+            elif rule is None or type(arg) is float:  # a parameter (an axis, a shape), or a plain number
                 arrays.append(arg)
             else:  # a constant where a Value could stand: checked, and lists made arrays
                 checked = _constant(arg, self.name, args)
@@ -91,15 +91,18 @@ class Operation:
 
 def _make(data: Any, op: Operation | None, inputs: tuple[Any, ...], requires_grad: bool) -> Value:
     """A Value for an operation's result; it keeps its inputs only if a gradient may flow back."""
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # numpy gives scalars for 0-d results
+    if data.dtype.kind != "f":  # a custom forward may return integers or booleans
+        data = data.astype(np.float64)
     out = Value.__new__(Value)  # not Value(...): the data needs no copy and no checks
-    out.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy gives scalars for 0-d results
-    if out.data.dtype.kind != "f":  # a custom forward may return integers or booleans
-        out.data = out.data.astype(np.float64)
+    out.data = data
     out.grad = None
     out.name = None
     out.requires_grad = requires_grad
     out._op = op
     out._inputs = inputs if requires_grad else ()
+    out._number = next_number()
     return out
 
 
@@ -257,7 +260,9 @@ def _linear_input_rule(g: Any, x: Any, w: Any, *rest: Any) -> Any:
 
 def _linear_weight_rule(g: Any, x: Any, *rest: Any) -> Any:
     # d/dw = g.T @ x, summed over every batch row: flatten the batch axes first.
-    return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+    if x.ndim != 2:
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    return g.T @ x
 
 
 linear = Operation("linear", lambda x, w, b: x @ w.T + b,

@@ -10,6 +10,7 @@ code of its own.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
@@ -17,6 +18,9 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .ops import Operation
+
+# Every Value gets the next number when it is made; the backward pass orders Values by it.
+next_number = itertools.count().__next__
 
 Operand = Union["Value", int, float, np.ndarray, np.generic]
 Axis = Union[int, Sequence[int], None]
@@ -33,7 +37,7 @@ class Value:
     Value of the graph that requires grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_number")
 
     # Tell numpy to step aside: `ndarray + Value` then calls Value.__radd__,
     # instead of numpy building an array of Value objects.
@@ -49,6 +53,7 @@ class Value:
         self.name = name
         self._op: Operation | None = None  # the operation that made this Value; None for a leaf
         self._inputs: tuple[Any, ...] = ()  # that operation's arguments: Values and constants
+        self._number = next_number()  # Values are numbered in the order they are made
 
     # ------------------------------------------------------------------ attributes
 
@@ -158,8 +163,7 @@ class Value:
         seed = seed_gradient(self, gradient, "backward")
         # Every gradient is computed before any is stored, so a rule that fails
         # half-way leaves every .grad as it was.
-        values, gradients = autograd.backpropagate([self], [seed])
-        for node, g in zip(values, gradients):
+        for node, g in autograd.backpropagate([self], [seed]).items():
             node.grad = g if node.grad is None else node.grad + g
 
     # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
@@ -423,7 +427,8 @@ def seed_gradient(root: Value, gradient: Any, op: str) -> np.ndarray:
         if root.data.size != 1:
             raise ValueError(f"{op}: a Value of shape {root.shape} needs gradient= of that shape; only "
                              "single-element Values start from gradient 1 by themselves")
-        return np.array(1, dtype=root.dtype).reshape(root.shape)
+        one = np.array(1, dtype=root.data.dtype)
+        return one if root.data.ndim == 0 else one.reshape(root.data.shape)
     seed = to_float_array(ops._data(gradient), op)
     if seed.shape != root.shape:
         raise ValueError(f"{op}: gradient has shape {seed.shape}, but the Value has shape {root.shape}")

@@ -45,7 +45,7 @@ class Linear(Module):
         if not isinstance(x, Value):
             # A constant input (data) takes the layer's float type, so a float32
             # layer stays float32 whatever numpy array or list it is given.
-            x = np.asarray(x, dtype=self.weight.dtype)
+            x = np.asarray(x, dtype=self.weight.data.dtype)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features "
                              f"(shape {x.shape}), but this layer takes in_features={self.in_features}")

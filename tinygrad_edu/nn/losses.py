@@ -37,9 +37,10 @@ def _reduce(losses: Value, reduction: str) -> Value:
 def _matching(prediction: Any, target: Any, name: str) -> tuple[Value, Any]:
     """The prediction as a Value and the target as a Value or a constant array of the same shape."""
     prediction = as_value(prediction)
-    if not isinstance(target, Value) and not (type(target) is np.ndarray and target.dtype == prediction.dtype):
-        target = to_float_array(target, name).astype(prediction.dtype, copy=False)
-    if target.shape != prediction.shape:
+    dtype, shape = prediction.data.dtype, prediction.data.shape
+    if not isinstance(target, Value) and not (type(target) is np.ndarray and target.dtype is dtype):
+        target = to_float_array(target, name).astype(dtype, copy=False)
+    if ops._data(target).shape != shape:
         raise ValueError(f"{name}: the prediction has shape {prediction.shape} but the target has shape "
                          f"{target.shape}; they must be equal (reshape one of them: broadcasting would "
                          "silently compare the wrong pairs)")
