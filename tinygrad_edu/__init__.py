@@ -3,7 +3,7 @@
 Where things are:
   value.py          the Value class: making Values, their methods, backward()
   ops.py            every primitive operation, forward and derivative rules side by side
-  autograd.py       the topological order, the backward loop, grad()
+  autograd.py       the backward loop (newest Value first), grad()
   grad_mode.py      no_grad and enable_grad: whether operations record a graph
   gradcheck.py      finite-difference checks of first and second derivatives
   nn/               Module, Sequential, Linear, activations, losses

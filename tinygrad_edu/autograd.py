@@ -93,9 +93,12 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
             continue  # a leaf: nothing further back
         inputs = node._inputs
         if create_graph:
-            args = (*inputs, node)
-        else:
-            args = (*[x.data if isinstance(x, Value) else x for x in inputs], node.data)
+            args = [*inputs, node]
+        else:  # the arrays behind the Values (a plain loop: cheaper than a comprehension here)
+            args = []
+            for x in inputs:
+                args.append(x.data if isinstance(x, Value) else x)
+            args.append(node.data)
         for position, x in enumerate(inputs):
             if isinstance(x, Value) and x.requires_grad:
                 gx = op.rules[position](g, *args)  # the chain rule, for this one edge

@@ -277,10 +277,10 @@ linear_without_bias = Operation("linear", lambda x, w: x @ w.T, _linear_input_ru
 
 def _unreduce(g: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
     """Spread the gradient of a reduction back over the axes it reduced."""
-    kept = g if keepdims or np.ndim(g) == 0 else g.reshape(_kept_shape(shape, axes))
+    kept = g if keepdims or g.ndim == 0 else g.reshape(_kept_shape(shape, axes))
     if isinstance(g, Value):
         return broadcast_to(kept, shape)
-    spread = np.empty(shape, dtype=np.result_type(g))
+    spread = np.empty(shape, dtype=g.dtype)
     spread[...] = kept  # numpy's broadcasting copies g along the reduced axes
     return spread
 
