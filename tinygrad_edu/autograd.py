@@ -42,9 +42,10 @@ def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
             raise RuntimeError(_bad_rule(node, position, gradient.shape, shape))
         if extra:  # axes numpy put in front of x
             gradient = gradient.sum(axis=tuple(range(extra)))
-        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
-        if stretched:  # axes of length 1 in x that numpy stretched
-            gradient = gradient.sum(axis=stretched, keepdims=True)
+        if 1 in shape:  # axes of length 1 in x that numpy may have stretched
+            stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
+            if stretched:
+                gradient = gradient.sum(axis=stretched, keepdims=True)
         if gradient.shape != shape:
             raise RuntimeError(_bad_rule(node, position, gradient.shape, shape))
     if gradient.dtype != x.data.dtype:

@@ -265,10 +265,15 @@ def _linear_weight_rule(g: Any, x: Any, *rest: Any) -> Any:
     return g.T @ x
 
 
+def _linear_bias_rule(g: Any, *rest: Any) -> Any:
+    # d/db = g summed over every batch axis (summed here: cheaper than leaving it to the backward loop).
+    return g if g.ndim == 1 else g.sum(axis=tuple(range(g.ndim - 1)))
+
+
 linear = Operation("linear", lambda x, w, b: x @ w.T + b,
                    _linear_input_rule,
                    _linear_weight_rule,
-                   lambda g, x, w, b, out: g)  # d/db: the backward loop sums the batch axes
+                   _linear_bias_rule)
 
 linear_without_bias = Operation("linear", lambda x, w: x @ w.T, _linear_input_rule, _linear_weight_rule)
 
