@@ -57,6 +57,43 @@ def test_a_value_used_twice_receives_both_gradients():
     np.testing.assert_array_equal(x.grad, [8.0, 12.0])
 
 
+def test_a_value_reached_by_paths_of_different_lengths_gets_its_whole_gradient():
+    """d = exp(2x) * 2x + 2x: a = 2x feeds d directly and through exp and a product.
+
+    a must not pass its gradient on before both longer paths have reached it;
+    dd/dx = 2 exp(2x) (2x + 1) + 2.
+    """
+    x = Value(0.3)
+    a = x * 2
+    d = a.exp() * a + a
+    d.backward()
+    assert np.isclose(x.grad, 2 * np.exp(0.6) * (0.6 + 1) + 2, rtol=1e-14, atol=0)
+    assert np.isclose(a.grad, np.exp(0.6) * (0.6 + 1) + 1, rtol=1e-14, atol=0)
+
+
+def test_leaves_made_after_other_values_are_ordered_correctly():
+    """Values are processed newest first; a leaf made late (w) is still older than what uses it."""
+    x = Value(2.0)
+    h = x * x  # made before w
+    w = Value(5.0)
+    out = h * w + h
+    out.backward()
+    assert x.grad == 2 * 2.0 * (5.0 + 1)  # d/dx (x^2 w + x^2)
+    assert w.grad == 4.0
+    assert h.grad == 6.0
+
+
+def test_grad_of_outputs_where_one_is_computed_from_the_other():
+    """grad([y, z], x) with z = 3 y and y = x^2: dy/dx + dz/dx = 2x + 6x."""
+    x = Value(1.5)
+    y = x * x
+    z = y * 3
+    (g,) = tg.grad([y, z], x)
+    assert g.item() == 8 * 1.5
+    (g,) = tg.grad([z, y], x)  # the order of the outputs does not matter
+    assert g.item() == 8 * 1.5
+
+
 def test_backward_with_an_upstream_gradient():
     """backward(gradient=u) on a non-scalar y gives sum_i u_i dy_i/dx; u may be an array, a list or a Value."""
     for u in (np.array([1.0, 10.0]), [1.0, 10.0], Value([1.0, 10.0], requires_grad=False)):
