@@ -78,3 +78,23 @@ def test_hand_written_numpy_is_not_held_to_the_dtype():
     """The reference implementation itself ('numpy') is only checked on values and shapes."""
     result = [r.astype(np.float64) for r in reference("float32")]
     assert run.agree(result, reference("float32"), "float32", "numpy") == ""
+
+
+# ---------------------------------------------------------------------- benchmarks/instructions.py
+
+
+def test_instruction_count_grows_with_the_number_of_steps():
+    """instructions.count runs a workload under callgrind: 40 more W5 iterations cost more instructions.
+
+    Each W5 iteration of tinygrad_edu costs well over 10,000 instructions
+    (three operations and a backward pass), so 40 more add at least 400,000.
+    """
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed, so benchmarks/instructions.py cannot run here")
+    import instructions
+
+    small = instructions.count("W5", "tinygrad_edu", 10)
+    large = instructions.count("W5", "tinygrad_edu", 50)
+    assert large - small > 40 * 10_000

@@ -40,7 +40,7 @@ def _matching(prediction: Any, target: Any, name: str) -> tuple[Value, Any]:
     dtype, shape = prediction.data.dtype, prediction.data.shape
     if not isinstance(target, Value) and not (type(target) is np.ndarray and target.dtype is dtype):
         target = to_float_array(target, name).astype(dtype, copy=False)
-    if ops._data(target).shape != shape:
+    if target.shape != shape:
         raise ValueError(f"{name}: the prediction has shape {prediction.shape} but the target has shape "
                          f"{target.shape}; they must be equal (reshape one of them: broadcasting would "
                          "silently compare the wrong pairs)")
