@@ -191,3 +191,47 @@ def test_sequential_slices_compose_to_the_whole():
     assert len(model[::2]) == 2 and model[::2][1] is model[2]
     assert len(model[5:]) == 0
 
+
+
+def test_a_value_unpickled_in_another_process_backpropagates_correctly():
+    """A leaf pickled here and loaded in a fresh process, then used twice there, gets the full gradient as an array.
+
+    The backward pass takes Values newest first by the number each gets when
+    made; a fresh process starts counting again, so a loaded Value must be
+    numbered there, not keep this process's (larger) number.
+    """
+    import pickle
+    import subprocess
+    import sys
+
+    for _ in range(10_000):  # make this process's numbers larger than the fresh process will reach
+        Value(0.0)
+    blob = pickle.dumps(Value(3.0))
+    script = f"""
+import pickle
+import numpy as np
+w = pickle.loads({blob!r})
+(w * 2.0 + w * 5.0).backward()
+assert type(w.grad) is np.ndarray and w.grad.shape == (), repr(w.grad)
+print(float(w.grad))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "7.0"
+
+
+def test_copies_of_a_value_keep_data_grad_and_name():
+    """deepcopy and pickle give an equal, independent Value; copy.copy shares the data, as numpy's views would."""
+    import copy
+    import pickle
+
+    v = Value([1.0, 2.0], name="w")
+    (v * v).sum().backward()
+    for c in (copy.deepcopy(v), pickle.loads(pickle.dumps(v))):
+        np.testing.assert_array_equal(c.data, v.data)
+        np.testing.assert_array_equal(c.grad, [2.0, 4.0])
+        assert c.name == "w" and c.requires_grad and c.data is not v.data
+    assert copy.copy(v).data is v.data
+    (c * 3.0).sum().backward()  # the copy works in a graph of its own
+    np.testing.assert_array_equal(c.grad, [5.0, 7.0])
+    np.testing.assert_array_equal(v.grad, [2.0, 4.0])

@@ -88,6 +88,19 @@ class Value:
         """The underlying numpy array (not a copy: changing it changes this Value)."""
         return self.data
 
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        """Restore a copied or unpickled Value, with a number of this process (see ``_number``).
+
+        The saved number belongs to the process that made the Value; here it
+        could be larger than the numbers of Values made from this one later,
+        which would upset the backward pass's newest-first order. Its inputs
+        are restored before it, so a fresh number keeps them older.
+        """
+        _, slots = state
+        for name, value in slots.items():
+            setattr(self, name, value)
+        self._number = next_number()
+
     def detach(self) -> Value:
         """A Value with the same data (shared, not copied) that records no graph."""
         return ops._make(self.data, None, (), requires_grad=False)
