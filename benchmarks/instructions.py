@@ -55,7 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("instructions.py needs valgrind (apt-get install valgrind); it is not on the PATH")
-    small, large = (int(n) for n in args.sizes.split(","))
+    sizes = [int(n) for n in args.sizes.split(",")]
+    if len(sizes) != 2 or not 0 < sizes[0] < sizes[1]:
+        sys.exit(f"--sizes needs two sizes, the first smaller, e.g. 500,1500; got {args.sizes!r}")
+    small, large = sizes
     print("| workload | numpy instructions per step | tinygrad_edu instructions per step | ratio |")
     print("|---|---|---|---|")
     for workload in args.workloads.split(","):

@@ -178,3 +178,13 @@ def test_losses_accept_targets_as_lists_and_keep_float32():
     loss = nn.mse_loss(p, [0.0, 1.0])
     assert loss.dtype == np.float32
     assert loss.item() == pytest.approx(0.0625)
+
+
+@pytest.mark.filterwarnings("ignore:.*encountered in scalar divide:RuntimeWarning")
+def test_mse_mean_of_an_empty_batch_backpropagates_to_an_empty_gradient():
+    """The mean over no elements is NaN (numpy's and PyTorch's answer); the gradient is empty, not an error."""
+    p = Value(np.zeros((0, 3)))
+    loss = nn.MSELoss()(p, np.zeros((0, 3)))
+    assert np.isnan(loss.item())
+    loss.backward()
+    assert p.grad.shape == (0, 3)

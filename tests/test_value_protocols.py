@@ -235,3 +235,18 @@ def test_copies_of_a_value_keep_data_grad_and_name():
     (c * 3.0).sum().backward()  # the copy works in a graph of its own
     np.testing.assert_array_equal(c.grad, [5.0, 7.0])
     np.testing.assert_array_equal(v.grad, [2.0, 4.0])
+
+
+class TaggedValue(Value):
+    """A Value subclass without __slots__, so its instances take extra attributes (defined here for pickle)."""
+
+
+def test_copies_of_a_value_subclass_keep_its_own_attributes():
+    """A subclass without __slots__ keeps its extra attributes through deepcopy and pickle."""
+    import copy
+    import pickle
+
+    v = TaggedValue(1.0)
+    v.tag = "w"
+    for restored in (copy.deepcopy(v), pickle.loads(pickle.dumps(v))):
+        assert type(restored) is TaggedValue and restored.tag == "w" and restored.data == 1.0

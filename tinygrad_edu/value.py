@@ -88,7 +88,7 @@ class Value:
         """The underlying numpy array (not a copy: changing it changes this Value)."""
         return self.data
 
-    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
         """Restore a copied or unpickled Value, with a number of this process (see ``_number``).
 
         The saved number belongs to the process that made the Value; here it
@@ -96,8 +96,8 @@ class Value:
         which would upset the backward pass's newest-first order. Its inputs
         are restored before it, so a fresh number keeps them older.
         """
-        _, slots = state
-        for name, value in slots.items():
+        attributes, slots = state  # attributes: those of a subclass without __slots__, if any
+        for name, value in {**(attributes or {}), **slots}.items():
             setattr(self, name, value)
         self._number = next_number()
 

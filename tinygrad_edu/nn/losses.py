@@ -60,7 +60,7 @@ def _squared_error(p: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
 
 def _squared_error_rule(g: Any, p: Any, t: Any, reduction: str, out: Any) -> Any:
     # d/dp (p - t)**2 = 2 (p - t); the mean divides by the number of elements.
-    scale = g * 2 if reduction != "mean" else g * (2 / p.size)
+    scale = g * 2 if reduction != "mean" else g * 2 / p.size  # numpy's division: an empty p gives an empty gradient
     return scale * (p - t)
 
 
