@@ -43,39 +43,27 @@ def test_linear_without_bias_gradgradcheck(xwb):
     assert tg.gradgradcheck(ops.linear_without_bias, (x, w))
 
 
+# Each elementwise loss with the inputs it is differentiable on: (loss, prediction strategy, target strategy).
+# Binary cross entropy keeps both probabilities and targets in (0.05, 0.95): finite differences move
+# them by eps, and a value outside [0, 1] is rightly an error.
+ELEMENTWISE_LOSSES = [
+    (nn.mse_loss, arrays, arrays),
+    (nn.binary_cross_entropy, probabilities, probabilities),
+    (nn.binary_cross_entropy_with_logits, lambda shape: arrays(shape, st.floats(-4, 4)),
+     lambda shape: arrays(shape, st.floats(0.05, 0.95))),
+]
+
+
+@pytest.mark.parametrize("loss, predictions, targets", ELEMENTWISE_LOSSES,
+                         ids=[loss.__name__ for loss, _, _ in ELEMENTWISE_LOSSES])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @settings(max_examples=EXAMPLES)
 @given(data=st.data())
-def test_mse_loss_gradgradcheck(reduction, data):
-    """mse_loss: second derivatives w.r.t. prediction and target, every reduction."""
+def test_elementwise_loss_gradgradcheck(loss, predictions, targets, reduction, data):
+    """MSE and both binary cross entropies: second derivatives w.r.t. prediction and target, every reduction."""
     shape = data.draw(batch_shapes(3))
-    p, t = Value(data.draw(arrays(shape))), Value(data.draw(arrays(shape)))
-    assert tg.gradgradcheck(lambda p, t: nn.mse_loss(p, t, reduction), (p, t))
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@settings(max_examples=EXAMPLES)
-@given(data=st.data())
-def test_binary_cross_entropy_gradgradcheck(reduction, data):
-    """binary_cross_entropy on probabilities in (0.05, 0.95): second derivatives w.r.t. prediction and target.
-
-    The target also stays in (0.05, 0.95): finite differences move it by eps,
-    and a target outside [0, 1] is rightly an error.
-    """
-    shape = data.draw(batch_shapes(3))
-    p, t = Value(data.draw(probabilities(shape))), Value(data.draw(probabilities(shape)))
-    assert tg.gradgradcheck(lambda p, t: nn.binary_cross_entropy(p, t, reduction), (p, t))
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@settings(max_examples=EXAMPLES)
-@given(data=st.data())
-def test_binary_cross_entropy_with_logits_gradgradcheck(reduction, data):
-    """binary_cross_entropy_with_logits: second derivatives w.r.t. the logits and the target."""
-    shape = data.draw(batch_shapes(3))
-    x = Value(data.draw(arrays(shape, st.floats(-4, 4))))
-    t = Value(data.draw(arrays(shape, st.floats(0.05, 0.95))))
-    assert tg.gradgradcheck(lambda x, t: nn.binary_cross_entropy_with_logits(x, t, reduction), (x, t))
+    p, t = Value(data.draw(predictions(shape))), Value(data.draw(targets(shape)))
+    assert tg.gradgradcheck(lambda p, t: loss(p, t, reduction), (p, t))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
