@@ -665,7 +665,8 @@ def assert_leaf_grads_are_their_own(root, upstream):
 
 
 @pytest.mark.parametrize("case", ["add", "reshape", "T", "broadcast_to", "broadcast_to same shape",
-                                  "getitem all", "add scalar root"])
+                                  "getitem all", "add scalar root", "sum over a length-1 axis",
+                                  "sum of one element"])
 def test_leaf_gradients_share_no_memory(case):
     """For each small graph, after backward every leaf's grad is an array of its own."""
     a, b = Value(np.arange(6.0).reshape(2, 3)), Value(np.ones((2, 3)))
@@ -677,6 +678,8 @@ def test_leaf_gradients_share_no_memory(case):
         "broadcast_to same shape": lambda: (a.broadcast_to((2, 3)), np.ones((2, 3))),
         "getitem all": lambda: (a[...], np.ones((2, 3))),
         "add scalar root": lambda: (Value(1.0) + Value(2.0), None),
+        "sum over a length-1 axis": lambda: (Value([[1.0, 2.0, 3.0]]).sum(axis=0), np.array([1.0, 2.0, 3.0])),
+        "sum of one element": lambda: (Value([[5.0]]).sum(), None),
     }[case]()
     root.backward(upstream)
     assert_leaf_grads_are_their_own(root, upstream)

@@ -70,7 +70,9 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     the Values made from x are newer than x, so they have larger numbers. The
     Values waiting for their turn are kept in a heap and the newest one is
     always taken next: by then everything made from it has been done. (This
-    is a reverse topological order, found without a separate walk.)
+    is a reverse topological order, found without a separate walk.) Leaves
+    (Values no operation made) have nothing further back, so they never
+    wait: their gradients are complete when the loop ends.
 
     Rules receive numpy arrays, unless ``create_graph`` is set: then they
     receive the Values themselves, so the gradients they build are Values
@@ -78,20 +80,22 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     """
     grads: dict[Value, Any] = {}
     waiting: list[tuple[int, Value]] = []  # (-number, Value): heapq pops the smallest, so the newest
+    leaves: list[Value] = []  # nothing further back: they never wait, their gradients are done at the end
     for root, seed in zip(roots, seeds):
         if root in grads:
             grads[root] = grads[root] + seed
         else:
             grads[root] = seed
-            heapq.heappush(waiting, (-root._number, root))
+            if root._op is None:
+                leaves.append(root)
+            else:
+                heapq.heappush(waiting, (-root._number, root))
     while waiting:
         node = heapq.heappop(waiting)[1]
         g = grads[node]  # complete now: every use of node has added its share
         if not create_graph and type(g) is not np.ndarray:
             g = grads[node] = np.asarray(g)  # numpy turns 0-d results into scalars; gradients are arrays
         op = node._op
-        if op is None:
-            continue  # a leaf: nothing further back
         inputs = node._inputs
         if create_graph:
             args = [*inputs, node]
@@ -105,16 +109,22 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
                 gx = op.rules[position](g, *args)  # the chain rule, for this one edge
                 if getattr(gx, "shape", None) != x.data.shape or gx.dtype is not x.data.dtype:
                     gx = fit_to_input(gx, x, node, position)
-                if x._op is None and not create_graph and (gx is g or gx.base is not None):
-                    # A leaf's gradient (a parameter's) must be an array of its own, which
-                    # may be edited in place: not node's gradient passed on, nor a view.
-                    gx = gx.copy()
                 previous = grads.get(x)
-                if previous is None:
+                if previous is not None:  # a later share: the sum is a new array
+                    grads[x] = previous + gx
+                elif x._op is not None:
                     grads[x] = gx
                     heapq.heappush(waiting, (-x._number, x))
-                else:
-                    grads[x] = previous + gx
+                else:  # a leaf, nothing further back: its gradient is complete when the loop ends
+                    if not create_graph and (gx is g or gx.base is not None):
+                        # A leaf's gradient (a parameter's) must be an array of its own, which
+                        # may be edited in place: not node's gradient passed on, nor a view.
+                        gx = gx.copy()
+                    grads[x] = gx
+                    leaves.append(x)
+    for leaf in leaves:
+        if not create_graph and type(grads[leaf]) is not np.ndarray:
+            grads[leaf] = np.asarray(grads[leaf])
     return grads
 
 

@@ -316,11 +316,11 @@ class Value:
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """Sum over ``axis`` (all axes when None); the gradient is copied back over the summed axes."""
-        return ops.reduce_sum(self, normalize_axes(axis, self.ndim, "sum"), keepdims)
+        return ops.reduce_sum(self, normalize_axes(axis, self.data.ndim, "sum"), keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """Mean over ``axis``: the sum divided by the number of elements summed."""
-        axes = normalize_axes(axis, self.ndim, "mean")
+        axes = normalize_axes(axis, self.data.ndim, "mean")
         count = int(np.prod([self.shape[a] for a in axes]))
         return ops.reduce_sum(self, axes, keepdims) / count
 

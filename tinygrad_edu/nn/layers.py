@@ -42,13 +42,16 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Value:
         """x @ weight.T + bias."""
-        if not isinstance(x, Value):
+        if isinstance(x, Value):
+            shape = x.data.shape
+        else:
             # A constant input (data) takes the layer's float type, so a float32
             # layer stays float32 whatever numpy array or list it is given.
             x = np.asarray(x, dtype=self.weight.data.dtype)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features "
-                             f"(shape {x.shape}), but this layer takes in_features={self.in_features}")
+            shape = x.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(f"Linear: the input's last axis has {shape[-1] if shape else 'no'} features "
+                             f"(shape {shape}), but this layer takes in_features={self.in_features}")
         if self.bias is None:
             return ops.linear_without_bias(x, self.weight)
         return ops.linear(x, self.weight, self.bias)
