@@ -266,3 +266,101 @@ def test_sgd_step_on_a_non_contiguous_parameter_updates_it_in_place():
     optim.SGD([p], lr=0.5).step()
     np.testing.assert_array_equal(p.data, expected)
     np.testing.assert_array_equal(base.T, expected)  # the same memory was written
+
+
+def plain_sgd(data, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    """PyTorch's SGD update on whole arrays, one step per gradient: the reference for the piecewise update."""
+    data, buffer = data.copy(), None
+    for grad in grads:
+        g = grad + weight_decay * data if weight_decay else grad
+        if momentum:
+            buffer = g.copy() if buffer is None else momentum * buffer + (1 - dampening) * g
+            g = g + momentum * buffer if nesterov else buffer
+        data = data - lr * g
+    return data
+
+
+def plain_adam(data, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """PyTorch's Adam update on whole arrays, one step per gradient."""
+    data, m, v = data.copy(), np.zeros_like(data), np.zeros_like(data)
+    for t, grad in enumerate(grads, start=1):
+        g = grad + weight_decay * data if weight_decay else grad
+        m = m + (1 - betas[0]) * (g - m)
+        v = betas[1] * v + (1 - betas[1]) * (g * g)
+        data = data - lr / (1 - betas[0] ** t) * (m / (np.sqrt(v) / (1 - betas[1] ** t) ** 0.5 + eps))
+    return data
+
+
+@pytest.mark.parametrize("make, reference", [
+    (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01),
+     lambda d, gs: plain_sgd(d, gs, 0.1, momentum=0.9, dampening=0.3, weight_decay=0.01)),
+    (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.8, nesterov=True),
+     lambda d, gs: plain_sgd(d, gs, 0.1, momentum=0.8, nesterov=True)),
+    (lambda ps: optim.SGD(ps, lr=0.1, weight_decay=0.05),
+     lambda d, gs: plain_sgd(d, gs, 0.1, weight_decay=0.05)),
+    (lambda ps: optim.Adam(ps, lr=0.01),
+     lambda d, gs: plain_adam(d, gs, 0.01)),
+    (lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+     lambda d, gs: plain_adam(d, gs, 0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+], ids=["SGD-momentum-dampening-decay", "SGD-nesterov", "SGD-decay", "Adam", "Adam-options"])
+@pytest.mark.parametrize("shape", [(5,), (40_001,), (300, 257)], ids=["small", "1-d", "2-d"])
+def test_updates_of_large_parameters_equal_the_whole_array_formula(make, reference, shape):
+    """Three steps, piece by piece for large parameters, give exactly the numbers of the formula on whole arrays.
+
+    The pieces must cover every element once, including the last partial
+    piece, and keep the optimizer's state (momentum buffer, m, v) in step.
+    """
+    rng = np.random.default_rng(11)
+    start = rng.standard_normal(shape)
+    grads = [rng.standard_normal(shape) for _ in range(3)]
+    p = Value(start)
+    opt = make([p])
+    for grad in grads:
+        p.grad = grad
+        opt.step()
+    np.testing.assert_array_equal(p.data, reference(start, grads))
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps, lr=0.1),
+                                  lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)], ids=["Adam", "SGD-momentum"])
+def test_stateful_update_of_a_non_contiguous_parameter_writes_its_memory(make):
+    """A large parameter whose data is a transposed view is updated in place, as the formula says."""
+    rng = np.random.default_rng(12)
+    base = rng.standard_normal((200, 300))
+    p = Value(np.zeros((300, 200)))
+    p.data = base.T
+    grad = rng.standard_normal((300, 200))
+    expected = make([Value(base.T.copy())])
+    expected.params[0].grad = grad
+    expected.step()
+    opt = make([p])
+    p.grad = grad
+    opt.step()
+    np.testing.assert_array_equal(base.T, expected.params[0].data)  # the same memory was written
+    assert p.data.base is base
+
+
+@pytest.mark.parametrize("bad_grad", [np.ones(1), np.ones((3, 1)), np.ones(40_001), 0.5, [1.0, 2.0]],
+                         ids=["broadcastable", "extra axis", "too long", "a number", "a short list"])
+def test_a_gradient_of_the_wrong_shape_cannot_be_assigned(bad_grad):
+    """Setting .grad by hand to another shape is an error naming both shapes (as in PyTorch), so no
+    optimizer can broadcast it into the parameter later; .grad keeps what it had."""
+    p = Value(np.array([3.0, 4.0, 5.0]))
+    p.grad = np.array([0.5, 0.5, 0.5])  # the right shape is accepted
+    with pytest.raises(ValueError, match=r"grad: a gradient of shape .* was assigned to a Value of shape \(3,\)"):
+        p.grad = bad_grad
+    np.testing.assert_array_equal(p.grad, [0.5, 0.5, 0.5])
+    p.grad = None
+    assert p.grad is None
+
+
+def test_adam_keeps_float32_parameters_and_state_float32():
+    """Adam on a float32 parameter leaves it float32, with float32 moments, piece by piece too."""
+    for shape in [(3,), (40_001,)]:
+        p = Value(np.ones(shape, dtype=np.float32))
+        opt = optim.Adam([p], lr=0.1)
+        p.grad = np.full(shape, 0.5, dtype=np.float32)
+        opt.step()
+        assert p.data.dtype == np.float32
+        assert opt.state[0]["m"].dtype == np.float32 and opt.state[0]["v"].dtype == np.float32
+        np.testing.assert_allclose(p.data, 0.9, rtol=1e-6)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from op_table import OPS
-from tinygrad_edu import Operation, Value
+from tinygrad_edu import Operation, Value, nn
 
 # ---------------------------------------------------------------------- accumulation and .grad
 
@@ -551,3 +551,45 @@ def test_gradcheck_restores_the_inputs():
     tg.gradcheck(lambda v: v.exp(), [x])
     np.testing.assert_array_equal(x.data, a)
     assert x.grad is None
+
+
+def test_linear_on_inputs_with_more_than_two_axes_is_the_matmul_product():
+    """For a (2, 3, 4) input the layer's output and input gradient are exactly x @ w.T + b and g @ w.
+
+    (Two-axis inputs are multiplied with np.dot; with more axes np.dot would
+    be far slower than @ and round differently, so @ is used there.)
+    """
+    tg.manual_seed(3)
+    layer = nn.Linear(4, 5)
+    x = Value(np.random.default_rng(4).standard_normal((2, 3, 4)))
+    out = layer(x)
+    w, b = layer.weight.data, layer.bias.data
+    np.testing.assert_array_equal(out.data, x.data @ w.T + b)
+    g = np.random.default_rng(5).standard_normal((2, 3, 5))
+    out.backward(g)
+    np.testing.assert_array_equal(x.grad, g @ w)
+
+
+def test_the_linear_operation_rejects_a_0d_input():
+    """ops.linear called directly with a 0-d input is an error naming the operation, as for matmul."""
+    with pytest.raises(ValueError, match="linear"):
+        tg.ops.linear_without_bias(Value(2.0), Value(np.ones((2, 3))))
+
+
+def test_a_value_made_under_no_grad_then_requiring_grad_gets_a_gradient_of_its_own():
+    """Such a Value has no recorded inputs, so it is a leaf: its .grad shares memory with no other gradient."""
+    with tg.no_grad():
+        p = Value([[0.0, 1.0, 2.0]]) * 1.0
+    p.requires_grad = True
+    s = p.sum(axis=0)
+    s.backward(np.ones(3))
+    np.testing.assert_array_equal(p.grad, [[1.0, 1.0, 1.0]])
+    assert not np.shares_memory(p.grad, s.grad)
+
+
+def test_a_0d_leaf_gradient_stays_an_array_when_backward_accumulates():
+    """Two backward calls add 2 + 2 into a 0-d leaf's .grad, which stays a 0-d array (numpy would give a scalar)."""
+    a = Value(1.0)
+    (a * 2).backward()
+    (a * 2).backward()
+    assert type(a.grad) is np.ndarray and a.grad.shape == () and a.grad == 4.0

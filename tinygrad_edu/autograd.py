@@ -71,8 +71,9 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     Values waiting for their turn are kept in a heap and the newest one is
     always taken next: by then everything made from it has been done. (This
     is a reverse topological order, found without a separate walk.) Leaves
-    (Values no operation made) have nothing further back, so they never
-    wait: their gradients are complete when the loop ends.
+    (Values with no recorded inputs: made with Value(...), or under no_grad)
+    have nothing further back, so they never wait: their gradients are
+    complete when the loop ends.
 
     Rules receive numpy arrays, unless ``create_graph`` is set: then they
     receive the Values themselves, so the gradients they build are Values
@@ -86,7 +87,7 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
             grads[root] = grads[root] + seed
         else:
             grads[root] = seed
-            if root._op is None:
+            if not root._inputs:
                 leaves.append(root)
             else:
                 heapq.heappush(waiting, (-root._number, root))
@@ -112,7 +113,7 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
                 previous = grads.get(x)
                 if previous is not None:  # a later share: the sum is a new array
                     grads[x] = previous + gx
-                elif x._op is not None:
+                elif x._inputs:
                     grads[x] = gx
                     heapq.heappush(waiting, (-x._number, x))
                 else:  # a leaf, nothing further back: its gradient is complete when the loop ends

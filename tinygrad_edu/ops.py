@@ -98,7 +98,7 @@ def _make(data: Any, op: Operation | None, inputs: tuple[Any, ...], requires_gra
         data = data.astype(np.float64)
     out = Value.__new__(Value)  # not Value(...): the data needs no copy and no checks
     out.data = data
-    out.grad = None
+    out._grad = None
     out.name = None
     out.requires_grad = requires_grad
     out._op = op
@@ -256,14 +256,17 @@ astype = Operation("astype", lambda x, dtype: x.astype(dtype),
 
 
 def _product(a: Any, b: Any) -> Any:
-    """a @ b for a of shape (..., n) and a matrix b of shape (n, m).
+    """a @ b, for a of shape (..., n) and a matrix b of shape (n, m).
 
-    On numpy arrays this is np.dot, which computes the same product as ``@``
-    for these shapes with half the per-call cost on small arrays (the ``@``
-    operator goes through numpy's general machinery for stacks of matrices).
-    Values (under create_graph) use ``@``.
+    For numpy arrays with one or two axes this is np.dot: the same product
+    at half the per-call cost on small arrays (the ``@`` operator goes
+    through numpy's general machinery for stacks of matrices). With more
+    axes np.dot does not hand the work to the matrix library in one call,
+    so ``@`` is faster there; Values (under create_graph) use ``@`` too.
     """
-    return np.dot(a, b) if type(a) is np.ndarray and type(b) is np.ndarray else a @ b
+    if type(a) is np.ndarray and type(b) is np.ndarray and 1 <= a.ndim <= 2:
+        return np.dot(a, b)
+    return a @ b
 
 
 def _linear_input_rule(g: Any, x: Any, w: Any, *rest: Any) -> Any:
@@ -282,12 +285,12 @@ def _linear_bias_rule(g: Any, *rest: Any) -> Any:
     return g if g.ndim == 1 else g.sum(axis=tuple(range(g.ndim - 1)))
 
 
-linear = Operation("linear", lambda x, w, b: np.dot(x, w.T) + b,
+linear = Operation("linear", lambda x, w, b: _product(x, w.T) + b,
                    _linear_input_rule,
                    _linear_weight_rule,
                    _linear_bias_rule)
 
-linear_without_bias = Operation("linear", lambda x, w: np.dot(x, w.T), _linear_input_rule, _linear_weight_rule)
+linear_without_bias = Operation("linear", lambda x, w: _product(x, w.T), _linear_input_rule, _linear_weight_rule)
 
 # ---------------------------------------------------------------------- reductions (axes: tuple of ints)
 

@@ -18,24 +18,22 @@ from .value import Value
 _BLOCK = 16000  # elements: 125 KB of float64, under the size the allocator hands back to the system
 
 
-def _subtract_scaled(data: np.ndarray, scale: float, array: np.ndarray) -> None:
-    """``data -= scale * array``, in place, computed a block of elements at a time.
+def _pieces(*arrays: np.ndarray) -> tuple[tuple[np.ndarray, ...], ...]:
+    """Matching pieces of same-shaped arrays, at most ``_BLOCK`` elements each, as writable views.
 
-    Written out plainly, ``scale * array`` is a temporary as large as the
-    parameter, made and freed on every step. For large parameters the memory
-    allocator gives those pages back to the system and takes them again the
-    next step, and touching fresh pages costs more than the arithmetic (the
-    temporary also adds to peak memory). A small buffer reused block by block
-    gives the same numbers without either cost.
+    An update written plainly (``p -= lr * g``) makes temporaries as large as
+    the parameter on every step. For large parameters the memory allocator
+    gives those pages back to the system and takes them again the next step,
+    and touching fresh pages costs more than the arithmetic (the temporaries
+    also add to peak memory). Applying the same formula to one piece at a
+    time keeps every temporary small, and gives the same numbers, since each
+    element is computed on its own. Small parameters, and arrays that are not
+    C-contiguous (whose flat views would be copies), are one piece.
     """
-    if data.size <= _BLOCK or not data.flags.c_contiguous:
-        data -= scale * array
-        return
-    flat_data, flat_array = data.reshape(-1), np.ravel(array)
-    buffer = np.empty(_BLOCK, dtype=data.dtype)
-    for start in range(0, flat_data.size, _BLOCK):
-        stop = min(start + _BLOCK, flat_data.size)
-        flat_data[start:stop] -= np.multiply(flat_array[start:stop], scale, out=buffer[:stop - start])
+    if arrays[0].size <= _BLOCK or not all(a.flags.c_contiguous for a in arrays):
+        return (arrays,)
+    flat = [a.reshape(-1) for a in arrays]
+    return tuple(tuple(a[start:start + _BLOCK] for a in flat) for start in range(0, flat[0].size, _BLOCK))
 
 
 class Optimizer:
@@ -72,13 +70,13 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Set every parameter's gradient to None."""
         for p in self.params:
-            p.grad = None
+            p._grad = None
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient (``grad`` makes sure it has the parameter's shape)."""
         for p, state in zip(self.params, self.state):
-            if p.grad is not None:
-                self.update(p, p.grad, state)
+            if p._grad is not None:
+                self.update(p, p._grad, state)
 
     def update(self, p: Value, grad: np.ndarray, state: dict[str, Any]) -> None:
         """Change p.data in place, given its gradient and its state; each optimizer defines it."""
@@ -171,17 +169,23 @@ class SGD(Optimizer):
     def update(self, p: Value, grad: np.ndarray, state: dict[str, Any]) -> None:
         """One SGD step on p."""
         h = self.hyperparameters
-        if h["weight_decay"]:
-            grad = grad + h["weight_decay"] * p.data
-        if h["momentum"]:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = np.array(grad, dtype=p.dtype)
+        lr, momentum, decay = h["lr"], h["momentum"], h["weight_decay"]
+        if not momentum:
+            for data, g in _pieces(p.data, grad):
+                data -= lr * (g + decay * data if decay else g)
+            return
+        first = "momentum_buffer" not in state
+        if first:
+            state["momentum_buffer"] = np.empty(p.shape, dtype=p.dtype)
+        for data, g, b in _pieces(p.data, grad, state["momentum_buffer"]):
+            if decay:
+                g = g + decay * data
+            if first:
+                b[...] = g
             else:
-                buffer *= h["momentum"]
-                buffer += (1 - h["dampening"]) * grad
-            grad = grad + h["momentum"] * buffer if h["nesterov"] else buffer
-        _subtract_scaled(p.data, h["lr"], grad)  # p -= lr * grad
+                b *= momentum
+                b += (1 - h["dampening"]) * g
+            data -= lr * (g + momentum * b if h["nesterov"] else b)
 
 
 class Adam(Optimizer):
@@ -211,15 +215,16 @@ class Adam(Optimizer):
         """One Adam step on p."""
         h = self.hyperparameters
         beta1, beta2 = h["betas"]
-        if h["weight_decay"]:
-            grad = grad + h["weight_decay"] * p.data
         if not state:
-            state.update(step=0, m=np.zeros_like(p.data), v=np.zeros_like(p.data))
+            state.update(step=0, m=np.zeros(p.shape, dtype=p.dtype), v=np.zeros(p.shape, dtype=p.dtype))
         state["step"] += 1
-        m, v, t = state["m"], state["v"], state["step"]
-        m += (1 - beta1) * (grad - m)
-        v *= beta2
-        v += (1 - beta2) * (grad * grad)
+        t = state["step"]
         step_size = h["lr"] / (1 - beta1 ** t)
-        denominator = np.sqrt(v) / (1 - beta2 ** t) ** 0.5 + h["eps"]
-        p.data -= step_size * (m / denominator)
+        root_correction = (1 - beta2 ** t) ** 0.5
+        for data, g, m, v in _pieces(p.data, grad, state["m"], state["v"]):
+            if h["weight_decay"]:
+                g = g + h["weight_decay"] * data
+            m += (1 - beta1) * (g - m)
+            v *= beta2
+            v += (1 - beta2) * (g * g)
+            data -= step_size * (m / (np.sqrt(v) / root_correction + h["eps"]))

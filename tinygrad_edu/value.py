@@ -37,7 +37,7 @@ class Value:
     Value of the graph that requires grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_number")
+    __slots__ = ("data", "_grad", "requires_grad", "name", "_op", "_inputs", "_number")
 
     # Tell numpy to step aside: `ndarray + Value` then calls Value.__radd__,
     # instead of numpy building an array of Value objects.
@@ -48,7 +48,7 @@ class Value:
             raise TypeError(f"Value: requires_grad must be True or False, got {requires_grad!r}")
         requires_grad = bool(requires_grad)
         self.data: np.ndarray = to_float_array(data.data if isinstance(data, Value) else data, "Value")
-        self.grad: np.ndarray | None = None
+        self._grad: np.ndarray | None = None  # behind the property grad, which checks what is assigned
         self.requires_grad = requires_grad
         self.name = name
         self._op: Operation | None = None  # the operation that made this Value; None for a leaf
@@ -56,6 +56,23 @@ class Value:
         self._number = next_number()  # Values are numbered in the order they are made
 
     # ------------------------------------------------------------------ attributes
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """The gradient ``backward()`` accumulated here (None before any), shaped like ``data``.
+
+        It may be set by hand (to None, or to an array of ``data``'s shape); a
+        gradient of another shape is a ValueError at once, as in PyTorch,
+        rather than something an optimizer would broadcast later.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, gradient: Any) -> None:
+        if gradient is not None and np.shape(gradient) != self.data.shape:
+            raise ValueError(f"grad: a gradient of shape {np.shape(gradient)} was assigned to a Value of shape "
+                             f"{self.data.shape}; they must be equal")
+        self._grad = gradient
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -177,7 +194,11 @@ class Value:
         # Every gradient is computed before any is stored, so a rule that fails
         # half-way leaves every .grad as it was.
         for node, g in autograd.backpropagate([self], [seed]).items():
-            node.grad = g if node.grad is None else node.grad + g
+            if node._grad is not None:
+                g = node._grad + g
+                if type(g) is not np.ndarray:
+                    g = np.asarray(g)  # numpy gives a scalar for the sum of two 0-d arrays
+            node._grad = g
 
     # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
 
