@@ -251,3 +251,41 @@ def test_constant_wider_than_float64_is_refused():
         x + np.array([1.0, 2.0], dtype=np.longdouble)
     with unchanged(x), raises(TypeError, "mul", "wider than float64"):
         x * np.longdouble(2.0)
+
+
+# ---------------------------------------------------------------------- derivative rules that are wrong
+
+
+def custom(rule):
+    """An Operation of one argument: forward doubles it, backward is the given rule."""
+    return tg.Operation("double", lambda x: 2 * x, rule)
+
+
+@pytest.mark.parametrize("rule, returned", [
+    (lambda g, x, out: np.ones(3), r"\(3,\)"),
+    (lambda g, x, out: np.ones((4, 3)), r"\(4, 3\)"),  # reported as returned, not after summing the 4 away
+    (lambda g, x, out: np.ones(0), r"\(0,\)"),
+], ids=["wrong length", "extra axis and wrong length", "empty"])
+def test_a_rule_returning_a_gradient_of_the_wrong_shape_is_reported(rule, returned):
+    """The error names the operation, the argument, the shape the rule returned and the shape wanted,
+    and no .grad changes."""
+    x = Value([1.0, 2.0])
+    y = custom(rule)(x)
+    with pytest.raises(RuntimeError, match=rf"'double' for its argument 0 returned a gradient of shape {returned}, "
+                                           r"which does not reduce to that argument's shape \(2,\)"):
+        y.backward(np.ones(2))
+    assert x.grad is None and y.grad is None
+
+
+def test_a_rule_returning_a_number_is_reported():
+    """A rule must return an array: a plain float is named as the mistake."""
+    x = Value([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"'double' for its argument 0 returned a float, not an array"):
+        custom(lambda g, x, out: 2.0)(x).backward(np.ones(2))
+
+
+def test_a_rule_may_return_its_gradient_in_the_broadcast_shape():
+    """A gradient in a shape broadcasting could make from the argument's is summed back to it."""
+    x = Value([[1.0, 2.0, 3.0]])  # (1, 3)
+    custom(lambda g, x, out: np.ones((5, 2, 3)))(x).backward(np.ones((1, 3)))
+    np.testing.assert_array_equal(x.grad, [[10.0, 10.0, 10.0]])

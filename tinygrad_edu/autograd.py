@@ -35,11 +35,11 @@ def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
     if not isinstance(gradient, (np.ndarray, np.generic, Value)):
         raise RuntimeError(f"the derivative rule of '{node._op.name}' for its argument {position} returned "
                            f"a {type(gradient).__name__}, not an array: the rule is wrong")
-    shape = x.data.shape
-    if gradient.shape != shape:
+    shape, returned = x.data.shape, gradient.shape
+    if returned != shape:
         extra = gradient.ndim - len(shape)
         if extra < 0:
-            raise RuntimeError(_bad_rule(node, position, gradient.shape, shape))
+            raise RuntimeError(_bad_rule(node, position, returned, shape))
         if extra:  # axes numpy put in front of x
             gradient = gradient.sum(axis=tuple(range(extra)))
         if 1 in shape:  # axes of length 1 in x that numpy may have stretched
@@ -47,7 +47,7 @@ def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
             if stretched:
                 gradient = gradient.sum(axis=stretched, keepdims=True)
         if gradient.shape != shape:
-            raise RuntimeError(_bad_rule(node, position, gradient.shape, shape))
+            raise RuntimeError(_bad_rule(node, position, returned, shape))
     if gradient.dtype != x.data.dtype:
         gradient = gradient.astype(x.data.dtype)
     return gradient
