@@ -347,7 +347,7 @@ def test_a_gradient_of_the_wrong_shape_cannot_be_assigned(bad_grad):
     optimizer can broadcast it into the parameter later; .grad keeps what it had."""
     p = Value(np.array([3.0, 4.0, 5.0]))
     p.grad = np.array([0.5, 0.5, 0.5])  # the right shape is accepted
-    with pytest.raises(ValueError, match=r"grad: a gradient of shape .* was assigned to a Value of shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"grad: gradient has shape .*, but the Value has shape \(3,\)"):
         p.grad = bad_grad
     np.testing.assert_array_equal(p.grad, [0.5, 0.5, 0.5])
     p.grad = None
@@ -364,3 +364,87 @@ def test_adam_keeps_float32_parameters_and_state_float32():
         assert p.data.dtype == np.float32
         assert opt.state[0]["m"].dtype == np.float32 and opt.state[0]["v"].dtype == np.float32
         np.testing.assert_allclose(p.data, 0.9, rtol=1e-6)
+
+
+def test_an_assigned_gradient_becomes_an_array_of_its_own_in_the_values_dtype():
+    """Lists, numbers, other float types and Values (such as tg.grad's results) are stored as arrays:
+    copied, in the Value's dtype, so optimizers can use them and the assigned object stays untouched."""
+    p32 = Value(np.zeros((2, 2), dtype=np.float32))
+    given = np.ones((2, 2))
+    p32.grad = given
+    assert type(p32.grad) is np.ndarray and p32.grad.dtype == np.float32 and not np.shares_memory(p32.grad, given)
+    p = Value(np.zeros(3))
+    p.grad = [1, 2, 3]
+    np.testing.assert_array_equal(p.grad, [1.0, 2.0, 3.0])
+    assert p.grad.dtype == np.float64
+    scalar = Value(0.0)
+    scalar.grad = np.float64(2.5)
+    assert type(scalar.grad) is np.ndarray and scalar.grad.shape == () and scalar.grad == 2.5
+    x = Value(np.full(20_000, 2.0))  # large enough to be updated in pieces
+    (gx,) = tg.grad((x * x).sum(), [x])
+    x.grad = gx
+    optim.SGD([x], lr=0.25).step()
+    np.testing.assert_array_equal(x.data, np.full(20_000, 1.0))
+
+
+@pytest.mark.parametrize("bad", ["abc", {}, object(), np.array([1j, 2j])], ids=["str", "dict", "object", "complex"])
+def test_a_gradient_that_is_not_real_numbers_cannot_be_assigned(bad):
+    """Anything that is not real numbers is a clear error naming grad, even for a 0-d Value."""
+    for p in (Value(1.0), Value([1.0, 2.0])):
+        with pytest.raises((TypeError, ValueError), match="grad"):
+            p.grad = bad
+        assert p.grad is None
+
+
+def test_a_first_momentum_step_that_fails_half_way_keeps_no_buffer():
+    """The momentum buffer is made piece by piece on the first step; if that step stops part of the
+    way (here: read-only data), no half-filled buffer is kept, so the next step starts it afresh."""
+    n = 48_000
+    p = Value(np.zeros(n))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.ones(n)
+    p.data.flags.writeable = False
+    with pytest.raises(ValueError):
+        opt.step()
+    assert "momentum_buffer" not in opt.state[0]
+    p.data = np.zeros(n)
+    opt.step()
+    np.testing.assert_array_equal(opt.state[0]["momentum_buffer"], np.ones(n))
+    np.testing.assert_array_equal(p.data, np.full(n, -0.1))
+
+
+def test_loaded_optimizer_state_is_c_ordered():
+    """State arrays loaded from Fortran-ordered arrays are stored C-ordered, so large ones are still
+    updated piece by piece, with the same numbers."""
+    shape = (300, 257)
+    rng = np.random.default_rng(13)
+    p = Value(rng.standard_normal(shape))
+    opt = optim.Adam([p], lr=0.01)
+    p.grad = rng.standard_normal(shape)
+    opt.step()
+    saved = opt.state_dict()
+    saved["state"][0] = {key: np.asfortranarray(v) if np.ndim(v) == 2 else v for key, v in saved["state"][0].items()}
+    assert not saved["state"][0]["m"].flags.c_contiguous
+    q = Value(p.data.copy())
+    resumed = optim.Adam([q], lr=0.01)
+    resumed.load_state_dict(saved)
+    assert resumed.state[0]["m"].flags.c_contiguous and resumed.state[0]["v"].flags.c_contiguous
+    grad = rng.standard_normal(shape)
+    p.grad, q.grad = grad, grad
+    opt.step()
+    resumed.step()
+    np.testing.assert_array_equal(q.data, p.data)
+
+
+def test_only_leaf_values_can_be_parameters():
+    """A Value computed from other Values is refused, naming its operation; one made under no_grad has no
+    inputs, so it is a leaf (as in PyTorch), and once it requires grad it can be trained."""
+    p = Value(np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"parameter 0 was computed by 'mul'"):
+        optim.SGD([p * 2], lr=0.1)
+    with tg.no_grad():
+        q = p * 2
+    q.requires_grad = True
+    quadratic_step(optim.SGD([q], lr=0.25), [q], [np.zeros(2)])
+    np.testing.assert_array_equal(q.data, [1.0, 2.0])  # 2 - 0.25 * 4, 4 - 0.25 * 8
+    np.testing.assert_array_equal(p.data, [1.0, 2.0])

@@ -59,9 +59,10 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
-            if p._op is not None:
+            if p._inputs:  # the same test as the backward pass's for a leaf
                 raise ValueError(f"{name}: parameter {i} was computed by '{p._op.name}'; an optimizer "
-                                 "updates leaf Values (made with Value(...)), whose data it can change")
+                                 "updates leaf Values (made with Value(...), or under no_grad), whose data "
+                                 "it can change")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{name}: a parameter appears more than once")
         self.hyperparameters = hyperparameters
@@ -117,7 +118,7 @@ class Optimizer:
                 if np.shape(entries[key]) != p.shape:
                     raise ValueError(f"{name}: '{key}' of parameter {i} has shape "
                                      f"{np.shape(entries[key])}, but the parameter has shape {p.shape}")
-                state[i][key] = np.array(entries[key], dtype=p.dtype)
+                state[i][key] = np.array(entries[key], dtype=p.dtype, order="C")  # C order: see _pieces
             for key in self.state_counters:
                 state[i][key] = int(entries[key])
         # Saved files hold numbers as arrays: turn them back into Python numbers.
@@ -174,10 +175,11 @@ class SGD(Optimizer):
             for data, g in _pieces(p.data, grad):
                 data -= lr * (g + decay * data if decay else g)
             return
-        first = "momentum_buffer" not in state
-        if first:
-            state["momentum_buffer"] = np.empty(p.shape, dtype=p.dtype)
-        for data, g, b in _pieces(p.data, grad, state["momentum_buffer"]):
+        buffer = state.get("momentum_buffer")
+        first = buffer is None
+        if first:  # filled piece by piece below, and kept only once it is whole
+            buffer = np.empty(p.shape, dtype=p.dtype)
+        for data, g, b in _pieces(p.data, grad, buffer):
             if decay:
                 g = g + decay * data
             if first:
@@ -186,6 +188,7 @@ class SGD(Optimizer):
                 b *= momentum
                 b += (1 - h["dampening"]) * g
             data -= lr * (g + momentum * b if h["nesterov"] else b)
+        state["momentum_buffer"] = buffer
 
 
 class Adam(Optimizer):

@@ -61,7 +61,8 @@ class Value:
     def grad(self) -> np.ndarray | None:
         """The gradient ``backward()`` accumulated here (None before any), shaped like ``data``.
 
-        It may be set by hand (to None, or to an array of ``data``'s shape); a
+        It may be set by hand: to None, or to numbers of ``data``'s shape,
+        which are stored as an array of its own in ``data``'s dtype. A
         gradient of another shape is a ValueError at once, as in PyTorch,
         rather than something an optimizer would broadcast later.
         """
@@ -69,10 +70,7 @@ class Value:
 
     @grad.setter
     def grad(self, gradient: Any) -> None:
-        if gradient is not None and np.shape(gradient) != self.data.shape:
-            raise ValueError(f"grad: a gradient of shape {np.shape(gradient)} was assigned to a Value of shape "
-                             f"{self.data.shape}; they must be equal")
-        self._grad = gradient
+        self._grad = None if gradient is None else gradient_for(self, gradient, "grad")
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -463,10 +461,15 @@ def seed_gradient(root: Value, gradient: Any, op: str) -> np.ndarray:
                              "single-element Values start from gradient 1 by themselves")
         one = np.array(1, dtype=root.data.dtype)
         return one if root.data.ndim == 0 else one.reshape(root.data.shape)
-    seed = to_float_array(ops._data(gradient), op)
-    if seed.shape != root.shape:
-        raise ValueError(f"{op}: gradient has shape {seed.shape}, but the Value has shape {root.shape}")
-    return seed.astype(root.dtype, copy=False)
+    return gradient_for(root, gradient, op)
+
+
+def gradient_for(x: Value, gradient: Any, op: str) -> np.ndarray:
+    """``gradient`` (numbers, an array or a Value) as a new array of x's shape and dtype; checked."""
+    array = to_float_array(ops._data(gradient), op)
+    if array.shape != x.data.shape:
+        raise ValueError(f"{op}: gradient has shape {array.shape}, but the Value has shape {x.data.shape}")
+    return array.astype(x.data.dtype, copy=False)
 
 
 def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
