@@ -59,10 +59,12 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
-            if p._inputs:  # the same test as the backward pass's for a leaf
+            if p._op is not None:
                 raise ValueError(f"{name}: parameter {i} was computed by '{p._op.name}'; an optimizer "
-                                 "updates leaf Values (made with Value(...), or under no_grad), whose data "
-                                 "it can change")
+                                 "updates leaf Values (made with Value(...)), whose data it can change")
+            if not p.data.flags.writeable:
+                raise ValueError(f"{name}: the data of parameter {i} is read-only (a broadcast view?), so "
+                                 "it cannot be updated in place")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{name}: a parameter appears more than once")
         self.hyperparameters = hyperparameters
@@ -218,16 +220,17 @@ class Adam(Optimizer):
         """One Adam step on p."""
         h = self.hyperparameters
         beta1, beta2 = h["betas"]
-        if not state:
-            state.update(step=0, m=np.zeros(p.shape, dtype=p.dtype), v=np.zeros(p.shape, dtype=p.dtype))
-        state["step"] += 1
-        t = state["step"]
+        if state:
+            first_moment, second_moment, t = state["m"], state["v"], state["step"] + 1
+        else:  # both moments start at zero; they are kept in state once the first step is done
+            first_moment, second_moment, t = np.zeros(p.shape, dtype=p.dtype), np.zeros(p.shape, dtype=p.dtype), 1
         step_size = h["lr"] / (1 - beta1 ** t)
         root_correction = (1 - beta2 ** t) ** 0.5
-        for data, g, m, v in _pieces(p.data, grad, state["m"], state["v"]):
+        for data, g, m, v in _pieces(p.data, grad, first_moment, second_moment):
             if h["weight_decay"]:
                 g = g + h["weight_decay"] * data
             m += (1 - beta1) * (g - m)
             v *= beta2
             v += (1 - beta2) * (g * g)
             data -= step_size * (m / (np.sqrt(v) / root_correction + h["eps"]))
+        state.update(step=t, m=first_moment, v=second_moment)

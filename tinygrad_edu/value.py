@@ -70,7 +70,8 @@ class Value:
 
     @grad.setter
     def grad(self, gradient: Any) -> None:
-        self._grad = None if gradient is None else gradient_for(self, gradient, "grad")
+        if gradient is not self._grad:  # `p.grad *= 2` assigns the array p.grad already is: keep it
+            self._grad = None if gradient is None else gradient_for(self, gradient, "grad")
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -465,11 +466,11 @@ def seed_gradient(root: Value, gradient: Any, op: str) -> np.ndarray:
 
 
 def gradient_for(x: Value, gradient: Any, op: str) -> np.ndarray:
-    """``gradient`` (numbers, an array or a Value) as a new array of x's shape and dtype; checked."""
+    """``gradient`` (numbers, an array or a Value) as a new C-ordered array of x's shape and dtype; checked."""
     array = to_float_array(ops._data(gradient), op)
     if array.shape != x.data.shape:
         raise ValueError(f"{op}: gradient has shape {array.shape}, but the Value has shape {x.data.shape}")
-    return array.astype(x.data.dtype, copy=False)
+    return array.astype(x.data.dtype, order="C", copy=False)
 
 
 def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
