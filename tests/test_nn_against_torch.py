@@ -290,3 +290,14 @@ def test_parameter_without_gradient_is_skipped_like_torch(make):
     for (name, p), q in zip(unused.named_parameters(), their_unused):
         np.testing.assert_array_equal(p.data, before[name])
         close(p.data, q)
+
+
+@pytest.mark.parametrize("part", [slice(1, None), slice(None, 2), slice(None, None, 2), slice(2, None)],
+                         ids=["[1:]", "[:2]", "[::2]", "[2:]"])
+def test_sequential_slices_name_parameters_as_torch_does(part):
+    """A slice of a Sequential names its parameters as torch.nn.Sequential's slice does."""
+    ours = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2), nn.Sigmoid(), nn.Linear(2, 1))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2), torch.nn.Sigmoid(),
+                                 torch.nn.Linear(2, 1))
+    assert list(ours[part].state_dict()) == list(theirs[part].state_dict())
+    assert [name for name, _ in ours[part].named_children()] == [name for name, _ in theirs[part].named_children()]

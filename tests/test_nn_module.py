@@ -394,3 +394,22 @@ def test_linear_rejects_bad_sizes(n_in, n_out):
     """Feature counts must be positive integers."""
     with pytest.raises(ValueError):
         nn.Linear(n_in, n_out)
+
+
+def test_a_slice_of_a_sequential_keeps_the_names_of_its_modules():
+    """As in PyTorch: model[1:] names its modules "1", "2" and its parameters "2.weight", so a state
+    dict saved from a slice loads into the same slice; layers added by hand are named by position."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    tail = model[1:]
+    assert [name for name, _ in tail.named_children()] == ["1", "2"]
+    assert list(tail.state_dict()) == ["2.weight", "2.bias"]
+    assert list(model[::2].state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert list(tail[1:].state_dict()) == ["2.weight", "2.bias"]
+    assert "(2): Linear(in_features=3, out_features=1, bias=True)" in repr(tail)
+    model[1:].load_state_dict(tail.state_dict())
+    model.layers.append(nn.Linear(1, 1))  # the names no longer match the layers: positions again
+    assert list(model.state_dict())[-2:] == ["3.weight", "3.bias"]
+    assert list(model[2:].state_dict()) == ["2.weight", "2.bias", "3.weight", "3.bias"]
+    legacy = nn.Sequential(nn.Tanh(), nn.Linear(1, 1))
+    del legacy.__dict__["_names"]  # as a Sequential pickled by an older version comes back
+    assert list(legacy[1:].state_dict()) == ["1.weight", "1.bias"]

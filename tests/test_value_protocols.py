@@ -180,7 +180,7 @@ def test_sequential_slice_is_a_sequential_of_the_same_modules():
     assert len(tail) == 2
     assert tail[0] is model[1] and tail[1] is model[2]
     assert all(a is b for a, b in zip(tail.parameters(), model[2].parameters()))
-    assert [name for name, _ in tail.named_parameters()] == ["1.weight", "1.bias"]
+    assert [name for name, _ in tail.named_parameters()] == ["2.weight", "2.bias"]  # the names they had
 
 
 def test_sequential_slices_compose_to_the_whole():

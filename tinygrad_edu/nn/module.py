@@ -117,7 +117,11 @@ class Sequential(Module):
 
     Indexable (``model[0]``, slices give a Sequential), iterable, and ``len()``
     counts its modules; their parameters are named ``"0.weight"``, ``"2.bias"``...
+    by position. A slice keeps the names the modules had, as in PyTorch:
+    ``model[2:]``'s first parameter is still ``"2.weight"``.
     """
+
+    _names: tuple[str, ...] = ()  # the modules' names; a Sequential pickled before names were kept has none
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
@@ -125,10 +129,13 @@ class Sequential(Module):
             if not isinstance(module, Module):
                 raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, not a Module")
         self.layers = list(modules)
+        self._names = tuple(str(i) for i in range(len(self.layers)))
 
     def named_children(self) -> Iterator[tuple[str, Any]]:
-        """The modules, named "0", "1", ... by position."""
-        return ((str(i), module) for i, module in enumerate(self.layers))
+        """The modules with their names: positions, or the positions they had before slicing."""
+        if len(self._names) != len(self.layers):  # layers added or removed by hand: named by position
+            return ((str(i), module) for i, module in enumerate(self.layers))
+        return zip(self._names, self.layers)
 
     def forward(self, x: Any) -> Any:
         """Feed x through every module in order."""
@@ -139,7 +146,9 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Any:
         """The module at ``index``, or a Sequential of a slice of them."""
         if isinstance(index, slice):
-            return Sequential(*self.layers[index])
+            part = Sequential(*self.layers[index])
+            part._names = tuple(name for name, _ in self.named_children())[index]
+            return part
         return self.layers[index]
 
     def __iter__(self) -> Iterator[Module]:
