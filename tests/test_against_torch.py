@@ -3,6 +3,8 @@
 Skipped, with the reason printed, when torch is not installed.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -117,6 +119,28 @@ def test_max_and_min_reductions_share_ties_equally():
     np.testing.assert_array_equal(grads[0], [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
     grads = assert_matches_torch(lambda v: v.min(axis=-1), lambda t: torch.amin(t, dim=-1), [x], np.array([1.0, 3.0]))
     np.testing.assert_array_equal(grads[0], [[1.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+
+
+def test_max_and_min_send_the_gradient_to_nan_elements():
+    """Where the maximum is NaN, the gradient goes to the NaNs, as torch.max and torch.min do (sharing it
+    between several NaNs), rather than becoming NaN everywhere; no warning."""
+    nan = np.nan
+    x = np.array([[1.0, nan, 2.0], [1.0, 3.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grads = assert_matches_torch(lambda v: v.max(), lambda t: t.max(), [x], np.array(4.0))
+        np.testing.assert_array_equal(grads[0], [[0.0, 4.0, 0.0], [0.0, 0.0, 0.0]])
+        grads = assert_matches_torch(lambda v: v.min(), lambda t: t.min(), [x], np.array(4.0))
+        np.testing.assert_array_equal(grads[0], [[0.0, 4.0, 0.0], [0.0, 0.0, 0.0]])
+        grads = assert_matches_torch(lambda v: v.max(axis=1), lambda t: t.max(dim=1).values, [x],
+                                     np.array([2.0, 3.0]))
+        np.testing.assert_array_equal(grads[0], [[0.0, 2.0, 0.0], [0.0, 3.0, 0.0]])
+        two_nans = Value([nan, 0.0, nan])
+        two_nans.max().backward()
+        np.testing.assert_array_equal(two_nans.grad, [0.5, 0.0, 0.5])
+        reference = torch.tensor([nan, 0.0, nan], requires_grad=True)
+        reference.max().backward()
+        np.testing.assert_array_equal(two_nans.grad, reference.grad.numpy())
 
 
 def test_power_zero_has_derivative_zero_everywhere():

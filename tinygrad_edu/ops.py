@@ -312,9 +312,10 @@ reduce_sum = Operation("sum", lambda x, axes, keepdims: x.sum(axis=axes, keepdim
 
 
 def _max_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: Any) -> Any:
-    # The gradient goes to the maximal elements; tied maxima share it equally.
+    # The gradient goes to the maximal elements; tied maxima share it equally. Where
+    # the maximum is NaN (numpy's max propagates NaN), it goes to the NaNs, as in PyTorch.
     top = _data(out) if keepdims else _data(out).reshape(_kept_shape(x.shape, axes))
-    is_top = _data(x) == top
+    is_top = (_data(x) == top) | (np.isnan(_data(x)) & np.isnan(top))
     return _unreduce(g, x.shape, axes, keepdims) * (is_top / is_top.sum(axis=axes, keepdims=True))
 
 

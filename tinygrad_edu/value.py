@@ -345,7 +345,7 @@ class Value:
         return ops.reduce_sum(self, axes, keepdims) / count
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Value:
-        """Largest element over ``axis``; the gradient goes to it, and tied maxima share it equally."""
+        """Largest element over ``axis`` (NaN if there is one); the gradient goes to it, tied maxima share it."""
         return ops.reduce_max(self, _reducible_axes(self, axis, "max"), keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False) -> Value:
