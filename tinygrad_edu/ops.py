@@ -255,16 +255,21 @@ astype = Operation("astype", lambda x, dtype: x.astype(dtype),
 # third of the calls. x has shape (..., in), w (out, in), b (out,).
 
 
+_SMALL_PRODUCT = 65536  # multiply-adds: below this, numpy's per-call cost outweighs the arithmetic
+
+
 def _product(a: Any, b: Any) -> Any:
     """a @ b, for a of shape (..., n) and a matrix b of shape (n, m).
 
-    For numpy arrays with one or two axes this is np.dot: the same product
-    at half the per-call cost on small arrays (the ``@`` operator goes
-    through numpy's general machinery for stacks of matrices). With more
-    axes np.dot does not hand the work to the matrix library in one call,
-    so ``@`` is faster there; Values (under create_graph) use ``@`` too.
+    For small numpy vectors and matrices this is np.dot: the same product at
+    half the per-call cost (the ``@`` operator goes through numpy's general
+    machinery for stacks of matrices). For large ones ``@`` is faster: np.dot
+    first fills its result with zeros, an extra pass over memory, and with
+    more than two axes it does not hand the work to the matrix library in one
+    call. Values (under create_graph) use ``@`` too.
     """
-    if type(a) is np.ndarray and type(b) is np.ndarray and 1 <= a.ndim <= 2:
+    if (type(a) is np.ndarray and type(b) is np.ndarray and 1 <= a.ndim <= 2
+            and a.size * b.shape[-1] <= _SMALL_PRODUCT):
         return np.dot(a, b)
     return a @ b
 
