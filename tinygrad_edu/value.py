@@ -51,8 +51,9 @@ class Value:
         self._grad: np.ndarray | None = None  # behind the property grad, which checks what is assigned
         self.requires_grad = requires_grad
         self.name = name
-        self._op: Operation | None = None  # the operation that made this Value; None for a leaf
-        self._inputs: tuple[Any, ...] = ()  # that operation's arguments: Values and constants
+        self._op: Operation | None = None  # the operation that made this Value; None when made by Value(...)
+        # That operation's arguments (Values and constants); empty for a leaf: made by Value(...), or under no_grad.
+        self._inputs: tuple[Any, ...] = ()
         self._number = next_number()  # Values are numbered in the order they are made
 
     # ------------------------------------------------------------------ attributes
