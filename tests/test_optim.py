@@ -405,17 +405,29 @@ def test_a_gradient_that_is_not_real_numbers_cannot_be_assigned(bad):
         assert p.grad is None
 
 
-def test_a_first_momentum_step_that_fails_keeps_no_buffer():
-    """The momentum buffer is made piece by piece on the first step; if that step stops (here: the data
-    was made read-only after the optimizer was built), no half-made buffer is kept, so the next step
-    starts it afresh."""
+def interrupt_after_first_piece(monkeypatch):
+    """Make every optimizer update stop after its first piece, as a KeyboardInterrupt or a
+    MemoryError could: the only ways left for a step to stop half-way, since step() checks
+    every parameter before it changes one."""
+    def pieces(*arrays):
+        yield from optim._pieces.__wrapped__(*arrays)[:1]
+        raise KeyboardInterrupt
+
+    pieces.__wrapped__ = optim._pieces
+    monkeypatch.setattr(optim, "_pieces", pieces)
+
+
+def test_a_first_momentum_step_that_stops_keeps_no_buffer(monkeypatch):
+    """The momentum buffer is made piece by piece on the first step; if that step stops half-way,
+    no half-made buffer is kept, so the next step starts it afresh."""
     n = 48_000
     p = Value(np.zeros(n))
     opt = optim.SGD([p], lr=0.1, momentum=0.9)
     p.grad = np.ones(n)
-    p.data.flags.writeable = False
-    with pytest.raises(ValueError):
-        opt.step()
+    with monkeypatch.context() as patch:
+        interrupt_after_first_piece(patch)
+        with pytest.raises(KeyboardInterrupt):
+            opt.step()
     assert "momentum_buffer" not in opt.state[0]
     p.data = np.zeros(n)
     opt.step()
@@ -463,18 +475,85 @@ def test_only_writable_leaf_values_can_be_parameters():
         optim.SGD([broadcast], lr=0.1)
 
 
-def test_a_first_adam_step_that_fails_keeps_no_state():
-    """Adam's moments and step count are kept only once a first step is done, so a failed first step
-    leaves the state empty and the next step is a first step."""
+def test_a_first_adam_step_that_stops_keeps_no_state(monkeypatch):
+    """Adam's moments and step count are kept only once a first step is done, so a first step that
+    stops half-way leaves the state empty and the next step is a first step."""
     n = 48_000
     p = Value(np.zeros(n))
     opt = optim.Adam([p], lr=0.01)
     p.grad = np.ones(n)
-    p.data.flags.writeable = False
-    with pytest.raises(ValueError):
-        opt.step()
+    with monkeypatch.context() as patch:
+        interrupt_after_first_piece(patch)
+        with pytest.raises(KeyboardInterrupt):
+            opt.step()
     assert opt.state[0] == {}
     p.data = np.zeros(n)
     opt.step()
     assert opt.state[0]["step"] == 1
     np.testing.assert_allclose(p.data, np.full(n, -0.01), rtol=1e-7)
+
+
+def _two_parameter_model():
+    """Two parameters with gradients from one backward pass."""
+    first, second = Value(np.array([1.0, 2.0])), Value(np.array([[3.0], [4.0]]))
+    ((first * first).sum() + (second * second).sum()).backward()
+    return first, second
+
+
+def _replace_with_wider_data(p):
+    p.data = np.zeros((2, 3))  # the gradient, of shape (2, 1), would broadcast over it
+
+
+def _replace_with_integer_data(p):
+    p.data = np.array([[3], [4]], dtype=np.int64)
+
+
+def _make_data_read_only(p):
+    p.data.flags.writeable = False
+
+
+@pytest.mark.parametrize("make_optimizer", [lambda ps: optim.SGD(ps, lr=0.1),
+                                            lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+                                            lambda ps: optim.Adam(ps, lr=0.1)], ids=["SGD", "momentum", "Adam"])
+@pytest.mark.parametrize("spoil, reason", [
+    (_replace_with_wider_data, r"its data has shape \(2, 3\) but its gradient has shape \(2, 1\)"),
+    (_replace_with_integer_data, r"its data is ndarray of dtype int64, not a float array"),
+    (_make_data_read_only, r"its data is read-only"),
+], ids=["wider", "integers", "read-only"])
+def test_step_checks_every_parameter_before_changing_any(make_optimizer, spoil, reason):
+    """A parameter whose data was changed after backward() so that it cannot be updated (another shape,
+    which the gradient would silently broadcast over; integers; read-only) is an error naming the
+    optimizer, the parameter and the problem, and no parameter or state has changed, even the ones
+    listed before it."""
+    first, second = _two_parameter_model()
+    opt = make_optimizer([first, second])
+    spoil(second)
+    before = [first.data.copy(), np.array(second.data, copy=True)]
+    with pytest.raises(ValueError, match=rf"^{type(opt).__name__}\.step: parameter 1 cannot be updated: "
+                                         rf"{reason}; nothing was changed$"):
+        opt.step()
+    np.testing.assert_array_equal(first.data, before[0])
+    np.testing.assert_array_equal(second.data, before[1])
+    assert opt.state == [{}, {}]
+
+
+@pytest.mark.parametrize("make_optimizer, key", [(lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), "momentum_buffer"),
+                                                 (lambda ps: optim.Adam(ps, lr=0.1), "m")], ids=["momentum", "Adam"])
+def test_step_refuses_state_of_another_shape(make_optimizer, key):
+    """After a step, a parameter given data of another shape (and a gradient to match) no longer fits the
+    state the optimizer keeps for it: an error naming the state, with nothing changed."""
+    first, second = _two_parameter_model()
+    opt = make_optimizer([first, second])
+    opt.step()
+    second.data = np.array([5.0, 6.0, 7.0])
+    opt.zero_grad()
+    ((first * first).sum() + (second * second).sum()).backward()
+    before, state_before = [first.data.copy(), second.data.copy()], opt.state_dict()["state"]
+    with pytest.raises(ValueError, match=rf"parameter 1 cannot be updated: its data has shape \(3,\) but the "
+                                         rf"optimizer's '{key}' has shape \(2, 1\); nothing was changed$"):
+        opt.step()
+    np.testing.assert_array_equal(first.data, before[0])
+    np.testing.assert_array_equal(second.data, before[1])
+    for i in (0, 1):
+        for name, value in opt.state_dict()["state"][i].items():
+            np.testing.assert_array_equal(value, state_before[i][name])

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import ops
 from .value import Value
 
 
@@ -76,10 +77,37 @@ class Optimizer:
             p._grad = None
 
     def step(self) -> None:
-        """Update every parameter that has a gradient (``grad`` makes sure it has the parameter's shape)."""
+        """Update every parameter that has a gradient.
+
+        Every one of them is checked before the first is changed, so a
+        parameter that cannot be updated (its data replaced, or made
+        read-only, since the gradient was computed) is reported with the
+        model untouched.
+        """
+        for p, state in zip(self.params, self.state):
+            data, grad = p.data, p._grad
+            if grad is not None and (type(data) is not np.ndarray or data.shape != grad.shape
+                                     or data.dtype.kind != "f" or not data.flags.writeable
+                                     or state and any(state[key].shape != data.shape for key in self.state_arrays)):
+                raise ValueError(self._refusal(p, state))
         for p, state in zip(self.params, self.state):
             if p._grad is not None:
                 self.update(p, p._grad, state)
+
+    def _refusal(self, p: Value, state: dict[str, Any]) -> str:
+        """The error message of ``step`` for a parameter it cannot update: which one, and why."""
+        data = p.data
+        if type(data) is not np.ndarray or data.dtype.kind != "f":
+            problem = f"its data is {ops._describe(data)}, not a float array"
+        elif data.shape != p._grad.shape:
+            problem = f"its data has shape {data.shape} but its gradient has shape {p._grad.shape}"
+        elif not data.flags.writeable:
+            problem = "its data is read-only"
+        else:
+            key = next(key for key in self.state_arrays if state[key].shape != data.shape)
+            problem = f"its data has shape {data.shape} but the optimizer's '{key}' has shape {state[key].shape}"
+        position = next(i for i, q in enumerate(self.params) if q is p)
+        return f"{type(self).__name__}.step: parameter {position} cannot be updated: {problem}; nothing was changed"
 
     def update(self, p: Value, grad: np.ndarray, state: dict[str, Any]) -> None:
         """Change p.data in place, given its gradient and its state; each optimizer defines it."""
