@@ -84,15 +84,18 @@ class Optimizer:
         read-only, since the gradient was computed) is reported with the
         model untouched.
         """
+        ready = []
         for p, state in zip(self.params, self.state):
-            data, grad = p.data, p._grad
-            if grad is not None and (type(data) is not np.ndarray or data.shape != grad.shape
-                                     or data.dtype.kind != "f" or not data.flags.writeable
-                                     or state and any(state[key].shape != data.shape for key in self.state_arrays)):
-                raise ValueError(self._refusal(p, state))
-        for p, state in zip(self.params, self.state):
-            if p._grad is not None:
-                self.update(p, p._grad, state)
+            grad = p._grad
+            if grad is not None:
+                data = p.data
+                if (type(data) is not np.ndarray or data.shape != grad.shape or data.dtype.kind != "f"
+                        or not data.flags.writeable
+                        or state and any(state[key].shape != data.shape for key in self.state_arrays)):
+                    raise ValueError(self._refusal(p, state))
+                ready.append((p, grad, state))
+        for p, grad, state in ready:
+            self.update(p, grad, state)
 
     def _refusal(self, p: Value, state: dict[str, Any]) -> str:
         """The error message of ``step`` for a parameter it cannot update: which one, and why."""
