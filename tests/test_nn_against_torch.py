@@ -301,3 +301,38 @@ def test_sequential_slices_name_parameters_as_torch_does(part):
                                  torch.nn.Linear(2, 1))
     assert list(ours[part].state_dict()) == list(theirs[part].state_dict())
     assert [name for name, _ in ours[part].named_children()] == [name for name, _ in theirs[part].named_children()]
+
+
+def _with_extras(base, linear, value):
+    """A subclass of ``base`` (a Sequential) that adds a Value and a module after the sequence's modules."""
+    class Extended(base):
+        def __init__(self):
+            super().__init__(linear(2, 3), linear(3, 2))
+            self.head = linear(2, 1)
+            self.scale = value(np.ones(2))
+    return Extended()
+
+
+def test_parameter_names_and_order_match_torch_for_a_sequential_subclass():
+    """A Sequential subclass with a parameter and a module of its own: the same names in the same order
+    (own parameters first) in named_parameters() and state_dict(), and torch's state dict loads."""
+    ours = _with_extras(nn.Sequential, nn.Linear, Value)
+    theirs = _with_extras(torch.nn.Sequential, torch.nn.Linear,
+                          lambda a: torch.nn.Parameter(torch.tensor(a)))
+    assert [name for name, _ in ours.named_parameters()] == [name for name, _ in theirs.named_parameters()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({name: t.detach().numpy() for name, t in theirs.state_dict().items()})
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        close(p.data, q)
+
+
+def test_a_tied_model_loads_torchs_state_dict():
+    """A layer used twice: the state dict has both names, as torch's does, so torch's loads here."""
+    ours_block, their_block = nn.Linear(2, 2), torch.nn.Linear(2, 2).double()
+    ours = nn.Sequential(ours_block, nn.Tanh(), ours_block)
+    theirs = torch.nn.Sequential(their_block, torch.nn.Tanh(), their_block)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [name for name, _ in ours.named_parameters()] == [name for name, _ in theirs.named_parameters()]
+    ours.load_state_dict({name: t.detach().numpy() for name, t in theirs.state_dict().items()})
+    close(ours_block.weight.data, their_block.weight)
+    close(ours_block.bias.data, their_block.bias)

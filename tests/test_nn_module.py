@@ -85,7 +85,9 @@ def test_non_values_are_not_parameters():
 
 
 def test_shared_value_is_listed_once_under_its_first_name():
-    """A Value stored twice (tied weights) is one parameter, named where it first appears."""
+    """A Value stored twice (tied weights) is one parameter, named where it is first found; a module's
+    own Values are found before its submodules', so here that is "again" (PyTorch's names too). The
+    state dict lists it under every name, as PyTorch's does."""
 
     class Tied(nn.Module):
         def __init__(self):
@@ -97,8 +99,10 @@ def test_shared_value_is_listed_once_under_its_first_name():
 
     model = Tied()
     names = [name for name, _ in model.named_parameters()]
-    assert names == ["encoder.weight", "encoder.bias", "decoder.weight", "decoder.bias"]
+    assert names == ["again", "encoder.bias", "decoder.weight", "decoder.bias"]
     assert len({id(p) for p in model.parameters()}) == 4
+    assert list(model.state_dict()) == ["again", "encoder.weight", "encoder.bias", "decoder.weight",
+                                        "decoder.bias", "many.0", "many.1"]
 
 
 def test_shared_submodule_parameters_listed_once():
@@ -247,7 +251,66 @@ def test_load_state_dict_rejects_non_numbers():
     np.testing.assert_array_equal(layer.weight.data, before["weight"])
 
 
+def test_load_state_dict_refuses_read_only_data_and_changes_nothing():
+    """A parameter whose data cannot be written (replaced by a broadcast view) is named in the error, and
+    the parameters listed before it keep their numbers."""
+    layer = nn.Linear(2, 2)
+    layer.bias.data = np.broadcast_to(np.zeros(1), (2,))
+    weight = layer.weight.data.copy()
+    with pytest.raises(ValueError, match=r"^load_state_dict into Linear: 'bias' cannot be written: its data is "
+                                         r"read-only$"):
+        layer.load_state_dict({"weight": np.full((2, 2), 7.0), "bias": np.ones(2)})
+    np.testing.assert_array_equal(layer.weight.data, weight)
+
+
+def test_a_modules_own_values_come_before_its_submodules():
+    """Whatever the order of assignment, a module's own Values are listed first, then its submodules' and
+    containers' parameters in the order they were assigned (PyTorch's order)."""
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.Linear(2, 2)
+            self.scale = Value(np.ones(2))
+            self.extras = [Value(1.0)]
+            self.shift = Value(np.zeros(2))
+
+    assert [name for name, _ in Scaled().named_parameters()] == [
+        "scale", "shift", "inner.weight", "inner.bias", "extras.0"]
+
+
+def test_a_tied_model_loads_its_own_state_dict():
+    """A layer used twice: its parameters are saved under both names and loaded from them."""
+    block = nn.Linear(2, 2)
+    model = nn.Sequential(block, nn.Tanh(), block)
+    saved = {name: np.full_like(array, i) for i, (name, array) in enumerate(model.state_dict().items())}
+    assert list(saved) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    model.load_state_dict(saved)
+    np.testing.assert_array_equal(block.weight.data, saved["2.weight"])  # the later name is copied last
+    with pytest.raises(ValueError, match=r"missing: '2\.weight'; missing: '2\.bias'"):
+        model.load_state_dict({"0.weight": saved["0.weight"], "0.bias": saved["0.bias"]})
+
+
 # ---------------------------------------------------------------------- Sequential
+
+
+def test_a_subclass_of_sequential_keeps_its_own_parameters():
+    """Values and modules that a subclass of Sequential stores are parameters too: its own Values first,
+    then the sequence's modules, then its other modules."""
+
+    class Scaled(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Linear(2, 2))
+            self.scale = Value(np.ones(2))
+            self.head = nn.Linear(2, 1)
+            self.note = "not a parameter"
+
+    model = Scaled()
+    assert [name for name, _ in model.named_parameters()] == [
+        "scale", "0.weight", "0.bias", "head.weight", "head.bias"]
+    assert [name for name, _ in model.named_children()] == ["0", "scale", "head"]
+    assert [name for name, _ in model[:1].named_parameters()] == ["0.weight", "0.bias"]
+    assert "(head): Linear" in repr(model)
 
 
 def test_sequential_indexing_slicing_iteration_len():

@@ -2,12 +2,15 @@
 
 A module's parameters are simply the Values stored on it: directly as
 attributes, inside lists, tuples or dicts, or inside its submodules. Nothing
-needs registering; ``named_parameters()`` finds them in the order they were
-assigned, each once, with PyTorch's dotted names (``"0.weight"``, ``"hidden.bias"``).
+needs registering; ``named_parameters()`` finds them each once, in PyTorch's
+order (a module's own Values first, then its submodules' and containers', in
+the order they were assigned) and with PyTorch's dotted names (``"0.weight"``,
+``"hidden.bias"``).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,11 +42,11 @@ class Module:
         return iter(vars(self).items())
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        """(dotted name, Value) for every parameter, each once, in definition order."""
+        """(dotted name, Value) for every parameter, each once (under its first name), in PyTorch's order."""
         return ((name, item) for name, item in _walk(self) if isinstance(item, Value))
 
     def parameters(self) -> list[Value]:
-        """Every parameter (Value) of this module and its submodules, each once, in definition order."""
+        """Every parameter (Value) of this module and its submodules, each once, in PyTorch's order."""
         return [p for _, p in self.named_parameters()]
 
     def modules(self) -> list[Module]:
@@ -68,16 +71,21 @@ class Module:
     # ------------------------------------------------------------------ saving and loading
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter's data, by dotted name."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """A copy of every parameter's data, by dotted name.
+
+        A parameter held in two places (a layer used twice) appears under each
+        of its names, as in PyTorch, so state dicts of tied models match.
+        """
+        return {name: p.data.copy() for name, p in self._every_name()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Copy ``state_dict``'s arrays into the parameters of the same names.
 
-        Missing names, unexpected names and arrays of the wrong shape are all
-        reported together in one ValueError, and then nothing is changed.
+        Missing names, unexpected names, arrays of the wrong shape and
+        parameters that cannot be written are all reported together in one
+        ValueError, and then nothing is changed.
         """
-        params = dict(self.named_parameters())
+        params = dict(self._every_name())
         arrays, problems = {}, []
         for name, value in state_dict.items():
             try:
@@ -90,10 +98,16 @@ class Module:
                      for name, p in params.items() if name in arrays and arrays[name].shape != p.shape]
         problems += [f"not numbers in '{name}': dtype {arrays[name].dtype}"
                      for name in params if name in arrays and arrays[name].dtype.kind not in "biuf"]
+        problems += [f"'{name}' cannot be written: its data is read-only"
+                     for name, p in params.items() if not p.data.flags.writeable]
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for name, p in params.items():
             p.data[...] = arrays[name]
+
+    def _every_name(self) -> Iterator[tuple[str, Value]]:
+        """(dotted name, Value) for every parameter under every name it has: what state_dict() holds."""
+        return ((name, item) for name, item in _walk(self, each_once=False) if isinstance(item, Value))
 
     # ------------------------------------------------------------------ printing
 
@@ -132,10 +146,16 @@ class Sequential(Module):
         self._names = tuple(str(i) for i in range(len(self.layers)))
 
     def named_children(self) -> Iterator[tuple[str, Any]]:
-        """The modules with their names: positions, or the positions they had before slicing."""
+        """The modules with their names, then the Values, modules and containers a subclass stores on it."""
+        others = ((name, item) for name, item in vars(self).items()
+                  if name not in ("layers", "_names") and isinstance(item, (Value, Module, list, tuple, dict)))
+        return itertools.chain(zip(self._layer_names(), self.layers), others)
+
+    def _layer_names(self) -> tuple[str, ...]:
+        """The modules' names: their positions, or the positions they had before slicing."""
         if len(self._names) != len(self.layers):  # layers added or removed by hand: named by position
-            return ((str(i), module) for i, module in enumerate(self.layers))
-        return zip(self._names, self.layers)
+            return tuple(str(i) for i in range(len(self.layers)))
+        return self._names
 
     def forward(self, x: Any) -> Any:
         """Feed x through every module in order."""
@@ -147,7 +167,7 @@ class Sequential(Module):
         """The module at ``index``, or a Sequential of a slice of them."""
         if isinstance(index, slice):
             part = Sequential(*self.layers[index])
-            part._names = tuple(name for name, _ in self.named_children())[index]
+            part._names = self._layer_names()[index]
             return part
         return self.layers[index]
 
@@ -161,9 +181,13 @@ class Sequential(Module):
 
 
 def _members(item: Any) -> list[tuple[str, Any]]:
-    """The named things directly inside a module, list, tuple or dict (nothing for anything else)."""
+    """The named things directly inside a module, list, tuple or dict (nothing for anything else).
+
+    A module's own Values come first, as PyTorch lists a module's parameters
+    before its submodules'; otherwise the order is the order of assignment.
+    """
     if isinstance(item, Module):
-        return list(item.named_children())
+        return sorted(item.named_children(), key=lambda member: not isinstance(member[1], Value))
     if isinstance(item, (list, tuple)):
         return [(str(i), x) for i, x in enumerate(item)]
     if isinstance(item, dict):
@@ -171,22 +195,28 @@ def _members(item: Any) -> list[tuple[str, Any]]:
     return []
 
 
-def _walk(root: Module, into_modules: bool = True) -> Iterator[tuple[str, Any]]:
+def _walk(root: Module, into_modules: bool = True, each_once: bool = True) -> Iterator[tuple[str, Any]]:
     """(dotted name, item) for root and every Value, Module, list, tuple and dict inside it.
 
-    Depth first, in definition order, each object once: a Value shared by two
-    layers is found once, and a module that refers back to its parent does
-    not send the walk round in circles. With ``into_modules=False`` the walk
-    does not look inside modules other than root.
+    Depth first, in the order ``_members`` gives. With ``each_once`` every
+    object is found once, under its first name: a Value shared by two layers
+    is one parameter. Without it, an object is found under each of its names.
+    Either way a module that refers back to one it is inside is not entered
+    again, so the walk cannot go round in circles. With
+    ``into_modules=False`` the walk does not look inside modules other than root.
     """
     seen: set[int] = set()
-    stack: list[tuple[str, Any]] = [("", root)]  # an explicit stack, children pushed in reverse
+    # An explicit stack, children pushed in reverse; each entry carries the ids of the items it is inside.
+    stack: list[tuple[str, Any, frozenset[int]]] = [("", root, frozenset())]
     while stack:
-        name, item = stack.pop()
-        if id(item) in seen:
+        name, item, outer = stack.pop()
+        if id(item) in outer or (each_once and id(item) in seen):
             continue
         seen.add(id(item))
         yield name, item
         if item is root or into_modules or not isinstance(item, Module):
-            prefix = f"{name}." if name else ""
-            stack.extend((prefix + child_name, child) for child_name, child in reversed(_members(item)))
+            members = _members(item)
+            if members:
+                prefix = f"{name}." if name else ""
+                inside = outer | {id(item)}
+                stack.extend((prefix + child_name, child, inside) for child_name, child in reversed(members))
