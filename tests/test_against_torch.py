@@ -143,6 +143,50 @@ def test_max_and_min_send_the_gradient_to_nan_elements():
         np.testing.assert_array_equal(two_nans.grad, reference.grad.numpy())
 
 
+INF = np.inf
+
+
+@pytest.mark.parametrize("fn, torch_fn, x, upstream", [
+    (lambda v: v.relu(), torch.relu, [-1.0, 0.0, 2.0], [INF, -INF, INF]),
+    (lambda v: v.clip(0.0, None), lambda t: t.clamp(min=0.0), [-1e-17, 4.0], [INF, 1.0]),
+    (lambda v: tg.maximum(v, 0.0), lambda t: torch.maximum(t, torch.zeros((), dtype=t.dtype)),
+     [-1.0, 4.0], [INF, 1.0]),
+    (lambda v: tg.minimum(v, 0.0), lambda t: torch.minimum(t, torch.zeros((), dtype=t.dtype)),
+     [-1.0, 4.0], [1.0, INF]),
+    (lambda v: tg.where(v.data > 0, v, 0.0), lambda t: torch.where(t > 0, t, 0.0), [-1.0, 2.0], [INF, 1.0]),
+    (lambda v: v.max(), lambda t: t.max(), [1.0, 2.0], INF),
+    (lambda v: v.max(axis=1), lambda t: t.max(dim=1).values, [[1.0, 2.0]], [INF]),
+    (lambda v: v ** 0, lambda t: t ** 0, [0.0, -1.0], [INF, 1.0]),
+], ids=["relu", "clip", "maximum", "minimum", "where", "max", "max-axis", "pow-0"])
+def test_an_infinite_gradient_does_not_leak_where_it_is_blocked(fn, torch_fn, x, upstream):
+    """Where an operation passes no gradient, an infinite upstream gradient gives 0, as in PyTorch, not
+    inf * 0 = NaN (as sqrt(relu(x)) at x <= 0 would send back); no warning either."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grads = assert_matches_torch(fn, torch_fn, [np.array(x)], np.array(upstream))
+    assert not np.isnan(grads[0]).any()
+
+
+def test_an_infinite_gradient_after_clamping_before_a_square_root():
+    """The common case behind the test above: a distance clamped at 0 before its square root (whose
+    derivative at 0 is inf, with numpy's divide warning)."""
+    with np.errstate(divide="ignore"):
+        assert_matches_torch(lambda v: v.clip(0.0, None).sqrt().sum(), lambda t: t.clamp(min=0.0).sqrt().sum(),
+                             [np.array([-1e-17, 0.0, 4.0])])
+
+
+def test_maximum_minimum_and_relu_pass_the_gradient_to_nans():
+    """Where an argument is NaN, maximum and minimum pass the whole gradient to both arguments, and relu
+    passes it on, as PyTorch does (ties still share it in half)."""
+    nan = np.nan
+    a, b = np.array([nan, 1.0, 2.0, nan, 3.0]), np.array([1.0, nan, 2.0, nan, 0.0])
+    for ours, theirs in ((tg.maximum, torch.maximum), (tg.minimum, torch.minimum)):
+        grads = assert_matches_torch(ours, theirs, [a, b])
+        np.testing.assert_array_equal(grads[0][:4], [1.0, 1.0, 0.5, 1.0])
+    grads = assert_matches_torch(lambda v: v.relu(), torch.relu, [np.array([nan, -1.0, 1.0])])
+    np.testing.assert_array_equal(grads[0], [1.0, 0.0, 1.0])
+
+
 def test_power_zero_has_derivative_zero_everywhere():
     """d/dx x**0 = 0, even at x = 0 where 0 * x**-1 would be nan."""
     grads = assert_matches_torch(lambda v: v ** 0, lambda t: t ** 0, [np.array([-1.0, 0.0, 2.0])])

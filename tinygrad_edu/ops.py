@@ -132,7 +132,7 @@ neg = Operation("neg", np.negative,
 def _pow_base_rule(g: Any, x: Any, p: Any, out: Any) -> Any:
     # d/dx x**p = p * x**(p - 1); PyTorch makes it 0 where p == 0, even at x == 0.
     if isinstance(p, (int, float)):
-        return g * 0 if p == 0 else g * p * x ** (p - 1)
+        return np.zeros_like(_data(g)) if p == 0 else g * p * x ** (p - 1)  # zeros, not g * 0: g may be inf
     # Where p == 0 the exponent p - 1 is replaced by 1 before the power is taken,
     # so 0 ** -1 is never computed (and never warns); where() then gives 0.
     exponent_is_zero = _data(p) == 0
@@ -200,8 +200,12 @@ sigmoid = Operation("sigmoid", _sigmoid,
 tanh = Operation("tanh", np.tanh,
                  lambda g, x, out: g * (1 - out * out))
 
+# Rules that let the gradient through only where a condition holds use where(),
+# not a multiplication by a 0/1 mask: an infinite g times 0 would be NaN (as
+# for sqrt(relu(x)) at x <= 0), where PyTorch gives 0.
+
 relu = Operation("relu", lambda x: np.maximum(x, 0),
-                 lambda g, x, out: g * (_data(out) > 0))
+                 lambda g, x, out: where(_data(out) <= 0, 0.0, g))  # NaN passes g on, as in PyTorch
 
 
 def _inside(x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
@@ -215,26 +219,27 @@ def _inside(x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
 
 
 clip = Operation("clip", np.clip,
-                 lambda g, x, lo, hi, out: g * _inside(_data(x), lo, hi), None, None)
+                 lambda g, x, lo, hi, out: where(_inside(_data(x), lo, hi), g, 0.0), None, None)
 
 
-def _larger_share(x: Any, y: Any) -> np.ndarray:
-    """1 where x > y, 0.5 where they tie, 0 where x < y."""
+def _unless_below(g: Any, x: Any, y: Any) -> Any:
+    """The share of g that maximum(x, y) passes to x: none where x < y, half where they tie, else all
+    (also where either is NaN, as in PyTorch)."""
     x, y = _data(x), _data(y)
-    return (x > y) + 0.5 * (x == y)
+    return where(x < y, 0.0, where(x == y, g * 0.5, g))
 
 
 maximum = Operation("maximum", np.maximum,
-                    lambda g, a, b, out: g * _larger_share(a, b),
-                    lambda g, a, b, out: g * _larger_share(b, a))
+                    lambda g, a, b, out: _unless_below(g, a, b),
+                    lambda g, a, b, out: _unless_below(g, b, a))
 
 minimum = Operation("minimum", np.minimum,
-                    lambda g, a, b, out: g * _larger_share(b, a),
-                    lambda g, a, b, out: g * _larger_share(a, b))
+                    lambda g, a, b, out: _unless_below(g, b, a),
+                    lambda g, a, b, out: _unless_below(g, a, b))
 
 _where = Operation("where", np.where, None,
-                   lambda g, condition, x, y, out: g * condition,
-                   lambda g, condition, x, y, out: g * ~condition)
+                   lambda g, condition, x, y, out: where(condition, g, 0.0),
+                   lambda g, condition, x, y, out: where(condition, 0.0, g))
 
 
 def where(condition: Any, x: Any, y: Any) -> Any:
@@ -321,7 +326,7 @@ def _max_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: Any) -
     # the maximum is NaN (numpy's max propagates NaN), it goes to the NaNs, as in PyTorch.
     top = _data(out) if keepdims else _data(out).reshape(_kept_shape(x.shape, axes))
     is_top = (_data(x) == top) | (np.isnan(_data(x)) & np.isnan(top))
-    return _unreduce(g, x.shape, axes, keepdims) * (is_top / is_top.sum(axis=axes, keepdims=True))
+    return where(is_top, _unreduce(g, x.shape, axes, keepdims), 0.0) / is_top.sum(axis=axes, keepdims=True)
 
 
 reduce_max = Operation("max", lambda x, axes, keepdims: x.max(axis=axes, keepdims=keepdims),
