@@ -268,8 +268,8 @@ OPS = [
     Op("relu", lambda x: x.relu(), lambda x: torch.relu(x), 1, unary(away_from_zero(0.05))),
     Op("clip_both", lambda x: x.clip(-0.5, 0.8), lambda x: torch.clamp(x, -0.5, 0.8), 1,
        unary(away_from([-0.5, 0.8]))),
-    Op("clip_lo", lambda x: x.clip(lo=-0.3), lambda x: torch.clamp(x, min=-0.3), 1, unary(away_from([-0.3]))),
-    Op("clip_hi", lambda x: x.clip(hi=0.4), lambda x: torch.clamp(x, max=0.4), 1, unary(away_from([0.4]))),
+    Op("clip_lo", lambda x: x.clip(min=-0.3), lambda x: torch.clamp(x, min=-0.3), 1, unary(away_from([-0.3]))),
+    Op("clip_hi", lambda x: x.clip(max=0.4), lambda x: torch.clamp(x, max=0.4), 1, unary(away_from([0.4]))),
     Op("astype_float64", lambda x: x.astype(np.float64), lambda x: x.to(torch.float64), 1, unary()),
     # float32 resolves x + 1e-6 poorly; multiples of 1/16 and a step of 2**-10 are exact in float32.
     Op("astype_float32_round_trip", lambda x: x.astype(np.float32).astype(np.float64),

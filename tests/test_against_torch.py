@@ -80,9 +80,9 @@ def test_clip_passes_the_gradient_on_its_bounds():
     x = np.array([-2.0, -0.5, 0.0, 0.8, 1.0])
     grads = assert_matches_torch(lambda v: v.clip(-0.5, 0.8), lambda t: torch.clamp(t, -0.5, 0.8), [x])
     np.testing.assert_array_equal(grads[0], [0.0, 1.0, 1.0, 1.0, 0.0])
-    grads = assert_matches_torch(lambda v: v.clip(lo=-0.5), lambda t: torch.clamp(t, min=-0.5), [x])
+    grads = assert_matches_torch(lambda v: v.clip(min=-0.5), lambda t: torch.clamp(t, min=-0.5), [x])
     np.testing.assert_array_equal(grads[0], [0.0, 1.0, 1.0, 1.0, 1.0])
-    grads = assert_matches_torch(lambda v: v.clip(hi=0.8), lambda t: torch.clamp(t, max=0.8), [x])
+    grads = assert_matches_torch(lambda v: v.clip(max=0.8), lambda t: torch.clamp(t, max=0.8), [x])
     np.testing.assert_array_equal(grads[0], [1.0, 1.0, 1.0, 1.0, 0.0])
 
 

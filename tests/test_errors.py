@@ -101,7 +101,7 @@ def test_other_bad_arguments():
         with raises(ValueError, "clip"):
             x.clip()
         with raises(TypeError, "clip"):
-            x.clip(lo=Value(0.0))
+            x.clip(min=Value(0.0))
         with raises(ValueError, "item", "(2,)"):
             x.item()
         with raises(TypeError, "requires grad"):

@@ -98,7 +98,7 @@ def test_clip_with_broadcasting_array_bounds_gradient_matches_torch():
 
 
 def test_clip_with_only_an_array_lower_bound_gradient_matches_torch():
-    """clip(lo=array, hi=None) with lo of shape (2, 3) and x of shape (3,): gradient as torch.clamp(min=...)."""
+    """clip(min=array) with min of shape (2, 3) and x of shape (3,): gradient as torch.clamp(min=...)."""
     torch = needs_torch()
     xs = np.array([-1.0, 0.0, 2.0])
     lo = np.array([[0.0, 0.0, 0.0], [-2.0, 1.0, 2.0]])
@@ -707,3 +707,25 @@ def test_leaf_grad_edited_in_place_changes_no_other_grad():
     a.grad *= 10
     np.testing.assert_array_equal(b.grad, [1.0, 1.0])
     np.testing.assert_array_equal(c.grad, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("bounds", [([0, 0], [2, 2]), (np.array([0, 0]), None), (np.int64(0), None), (None, 2),
+                                    (0.0, np.array([2.0], np.float32))],
+                         ids=["lists", "integer-array", "numpy-integer", "int", "float32-array"])
+def test_clip_keeps_float32_with_any_constant_bounds(bounds):
+    """Bounds that are lists, integers or integer arrays take the Value's float type, as in every other
+    operation, so a float32 Value stays float32, and so does its gradient."""
+    x = Value(np.array([1.0, 5.0], np.float32))
+    y = x.clip(*bounds)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(y.data, np.clip(x.data, *(None if b is None else np.asarray(b) for b in bounds)))
+
+
+def test_clip_takes_min_and_max_by_name():
+    """clip(min=..., max=...), the names torch.clip and numpy's clip use."""
+    x = Value([-1.0, 0.5, 3.0])
+    np.testing.assert_array_equal(x.clip(min=0.0).data, [0.0, 0.5, 3.0])
+    np.testing.assert_array_equal(x.clip(max=1.0).data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(x.clip(min=0.0, max=1.0).data, [0.0, 0.5, 1.0])

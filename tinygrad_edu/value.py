@@ -315,15 +315,15 @@ class Value:
         """max(x, 0); derivative 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)."""
         return ops.relu(self)
 
-    def clip(self, lo: float | None = None, hi: float | None = None) -> Value:
-        """Limit x to [lo, hi] (either may be None); derivative 1 inside and on the bounds, 0 outside."""
-        if lo is None and hi is None:
-            raise ValueError("clip: at least one of lo and hi must be given")
-        if isinstance(lo, Value) or isinstance(hi, Value):
+    def clip(self, min: Any = None, max: Any = None) -> Value:  # noqa: A002 (PyTorch's and numpy's names)
+        """Limit x to [min, max] (either may be None; numbers or arrays that broadcast with x);
+        derivative 1 inside and on the bounds, 0 outside."""
+        if min is None and max is None:
+            raise ValueError("clip: at least one of min and max must be given")
+        if isinstance(min, Value) or isinstance(max, Value):
             raise TypeError("clip: bounds must be constants; use maximum/minimum for bounds that are Values")
-        for bound in (lo, hi):
-            if bound is not None:
-                ops._constant(bound, "clip", (self,))
+        # Checked like any constant: lists and integer bounds take the Value's float type.
+        lo, hi = (None if bound is None else ops._constant(bound, "clip", (self,)) for bound in (min, max))
         return ops.clip(self, lo, hi)
 
     def astype(self, dtype: Any) -> Value:
