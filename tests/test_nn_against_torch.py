@@ -336,3 +336,25 @@ def test_a_tied_model_loads_torchs_state_dict():
     ours.load_state_dict({name: t.detach().numpy() for name, t in theirs.state_dict().items()})
     close(ours_block.weight.data, their_block.weight)
     close(ours_block.bias.data, their_block.bias)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("beta1", [0.0, 0.3])
+def test_adam_with_a_small_beta1_keeps_a_shrinking_gradient_exact(dtype, beta1):
+    """With beta1 <= 0.5 the first moment follows PyTorch's lerp from the gradient's end: after a gradient
+    of 1 and one of 1e-7, m (exactly 1e-7 for beta1 = 0) and the weights agree with torch.optim.Adam
+    (before, m - (g - m) lost most of 1e-7's digits in float32 and moved the weight by 10%)."""
+    p = Value(np.zeros(1, dtype))
+    theirs = torch.zeros(1, dtype=torch.float64 if dtype == np.float64 else torch.float32, requires_grad=True)
+    ours_opt = optim.Adam([p], lr=1.0, betas=(beta1, 0.0), eps=0.0)
+    their_opt = torch.optim.Adam([theirs], lr=1.0, betas=(beta1, 0.0), eps=0.0)
+    for g in (1.0, 1e-7):
+        p.grad = np.array([g], dtype)
+        theirs.grad = torch.tensor([g], dtype=theirs.dtype)
+        ours_opt.step()
+        their_opt.step()
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(ours_opt.state[0]["m"], their_opt.state[theirs]["exp_avg"].numpy(), rtol=rtol)
+    np.testing.assert_allclose(p.data, theirs.detach().numpy(), rtol=rtol)
+    if beta1 == 0.0:
+        assert ours_opt.state[0]["m"][0] == dtype(1e-7)

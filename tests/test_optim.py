@@ -557,3 +557,13 @@ def test_step_refuses_state_of_another_shape(make_optimizer, key):
     for i in (0, 1):
         for name, value in opt.state_dict()["state"][i].items():
             np.testing.assert_array_equal(value, state_before[i][name])
+
+
+def test_sgd_learning_rate_defaults_to_torchs():
+    """SGD(params) uses lr=1e-3, torch.optim.SGD's default."""
+    p = Value(np.array([1.0]))
+    opt = optim.SGD([p])
+    assert opt.hyperparameters["lr"] == 1e-3
+    p.grad = np.array([2.0])
+    opt.step()
+    np.testing.assert_allclose(p.data, [1.0 - 2e-3], rtol=1e-15)

@@ -188,7 +188,7 @@ class SGD(Optimizer):
 
     state_arrays = ("momentum_buffer",)
 
-    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0, dampening: float = 0.0,
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
         self._validate(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
@@ -257,10 +257,16 @@ class Adam(Optimizer):
             first_moment, second_moment, t = np.zeros(p.shape, dtype=p.dtype), np.zeros(p.shape, dtype=p.dtype), 1
         step_size = h["lr"] / (1 - beta1 ** t)
         root_correction = (1 - beta2 ** t) ** 0.5
+        weight = 1 - beta1  # m moves this fraction of the way to g
         for data, g, m, v in _pieces(p.data, grad, first_moment, second_moment):
             if h["weight_decay"]:
                 g = g + h["weight_decay"] * data
-            m += (1 - beta1) * (g - m)
+            # PyTorch's lerp measures the move from the nearer end, which keeps
+            # precision when m and g differ a lot (beta1 = 0 gives m = g exactly).
+            if weight < 0.5:
+                m += weight * (g - m)
+            else:
+                m[...] = g - (g - m) * (1 - weight)
             v *= beta2
             v += (1 - beta2) * (g * g)
             data -= step_size * (m / (np.sqrt(v) / root_correction + h["eps"]))
