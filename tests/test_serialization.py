@@ -105,6 +105,30 @@ def test_save_refuses_what_it_cannot_store(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("key", ["file", "allow_pickle", "args", "kwds"])
+def test_keys_that_name_numpy_arguments_round_trip(tmp_path, key):
+    """Keys that np.savez would take as its own arguments are saved and loaded like any other."""
+    tg.save({key: np.arange(3.0), "w": np.ones(2)}, tmp_path / "x.npz")
+    loaded = tg.load(tmp_path / "x.npz")
+    assert sorted(loaded) == sorted([key, "w"])
+    np.testing.assert_array_equal(loaded[key], np.arange(3.0))
+
+
+@pytest.mark.parametrize("state, message", [
+    ({0: np.ones(1), "0": np.zeros(1)}, r"two keys would both be saved as '0'"),
+    ({"opt": {1: np.ones(1), "1": {}}}, r"two keys would both be saved as 'opt/1'"),
+    ({"__tinygrad_edu_format__": np.ones(1)}, r"'__tinygrad_edu_format__' is reserved"),
+], ids=["top-level", "nested", "reserved"])
+def test_keys_that_would_collide_are_refused_and_the_old_file_kept(tmp_path, state, message):
+    """Keys that would overwrite each other (or the format mark) are a ValueError naming them, raised before
+    the file is opened: a save that is there already stays readable and unchanged."""
+    path = tmp_path / "x.npz"
+    tg.save({"w": np.arange(2.0)}, path)
+    with pytest.raises(ValueError, match=message):
+        tg.save(state, path)
+    np.testing.assert_array_equal(tg.load(path)["w"], np.arange(2.0))
+
+
 # ---------------------------------------------------------------------- files that are not a save
 
 

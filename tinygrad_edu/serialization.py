@@ -20,11 +20,19 @@ _FORMAT = 1
 
 
 def save(state_dict: dict[Any, Any], path: str | os.PathLike[str]) -> None:
-    """Write a state dict (names to arrays or numbers; dicts of them may nest) to ``path``."""
+    """Write a state dict (names to arrays or numbers; dicts of them may nest) to ``path``.
+
+    Every entry is checked before the file is opened, so a state dict that
+    cannot be saved leaves an existing file as it was.
+    """
     flat = {_MARK: np.array(_FORMAT)}
     _flatten(state_dict, "", flat)
-    with open(path, "wb") as file:  # a file object, so numpy does not append ".npz" to the name
-        np.savez(file, **flat)
+    # The archive np.savez writes (one .npy file per array in an uncompressed
+    # zip), written here so that no key can clash with savez's own arguments.
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, array in flat.items():
+            with archive.open(name + ".npy", "w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, array, allow_pickle=False)
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -51,10 +59,16 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _flatten(tree: dict[Any, Any], prefix: str, flat: dict[str, np.ndarray]) -> None:
-    for key, value in tree.items():
-        key = str(key)
+    keys = [str(key) for key in tree]
+    if len(set(keys)) < len(keys):
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise ValueError(f"save: two keys would both be saved as {prefix + twice!r} (keys are saved as strings)")
+    for key in keys:
         if not key or "/" in key:
             raise ValueError(f"save: key {key!r} is empty or contains '/', which marks nesting")
+        if prefix + key == _MARK:
+            raise ValueError(f"save: the key {_MARK!r} is reserved for the file's format")
+    for key, value in zip(keys, tree.values()):
         name = prefix + key
         if isinstance(value, dict):
             if not value:
