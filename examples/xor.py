@@ -92,13 +92,21 @@ def plot(model: nn.Module, losses: list[float], path: str) -> None:
     print(f"\nplot written to {path}")
 
 
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 def main() -> None:
     """Train one neuron and then a 2-4-1 network on XOR, and print both truth tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default: 0)")
-    parser.add_argument("--steps", type=int, default=5000, help="training steps for each model (default: 5000)")
+    parser.add_argument("--steps", type=at_least_one, default=5000, help="training steps for each model (default: 5000)")
     parser.add_argument("--lr", type=float, default=1.0, help="learning rate (default: 1.0)")
-    parser.add_argument("--hidden", type=int, default=4, help="hidden neurons of the network (default: 4)")
+    parser.add_argument("--hidden", type=at_least_one, default=4, help="hidden neurons of the network (default: 4)")
     parser.add_argument("--plot", metavar="PATH", help="save the loss curve and decision boundary as a PNG")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args()

@@ -141,3 +141,14 @@ def test_help(script, options):
     assert out.startswith("usage:")
     for option in options:
         assert option in out
+
+
+@pytest.mark.parametrize("option", ["--steps", "--hidden"])
+def test_xor_refuses_counts_below_one(option):
+    """--steps 0 (nothing to report a loss from) and --hidden 0 are usage errors naming the option, not a
+    traceback."""
+    result = subprocess.run([sys.executable, "examples/xor.py", option, "0"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"argument {option}: must be at least 1, got 0" in result.stderr
+    assert "Traceback" not in result.stderr
