@@ -729,3 +729,70 @@ def test_clip_takes_min_and_max_by_name():
     np.testing.assert_array_equal(x.clip(min=0.0).data, [0.0, 0.5, 3.0])
     np.testing.assert_array_equal(x.clip(max=1.0).data, [-1.0, 0.5, 1.0])
     np.testing.assert_array_equal(x.clip(min=0.0, max=1.0).data, [0.0, 0.5, 1.0])
+
+
+# ---------------------------------------------------------------------- small parity fixes from a later review
+
+
+def test_comparisons_of_mismatched_shapes_name_the_comparison():
+    """x < y with shapes that do not broadcast: an error that says which comparison and both shapes."""
+    x = Value([1.0, 2.0, 3.0])
+    for compare, symbol in ((lambda a, b: a < b, "<"), (lambda a, b: a == b, "=="), (lambda a, b: a >= b, ">=")):
+        with pytest.raises(ValueError, match=rf"^comparison {symbol}: .*\(3,\).*\(2,\)"):
+            compare(x, np.ones(2))
+
+
+def test_an_overflowing_constant_names_the_operation():
+    """A Python int too large for a float is an OverflowError naming the operation."""
+    x = Value([1.0, 2.0])
+    with unchanged(x), pytest.raises(OverflowError, match=r"^mul: int too large"):
+        x * 10**400
+
+
+def test_formatting_a_several_element_value_as_a_number_is_a_clear_error():
+    """f"{v:.2f}" needs one number: for a Value of two elements the error names format and the shape;
+    formats that suit any text still pad the repr."""
+    v = Value([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^format: '\.2f' formats one number, but this Value has shape \(2,\)"):
+        f"{v:.2f}"
+    assert f"{v:>40}".endswith(repr(v)) and len(f"{v:>40}") == max(40, len(repr(v)))
+    assert f"{Value([2.5]):.2f}" == "2.50"
+
+
+def test_int_and_unary_plus_as_in_pytorch():
+    """int() of a one-element Value rounds towards zero; +v is v itself."""
+    assert int(Value(3.7)) == 3 and int(Value([-3.7])) == -3
+    with pytest.raises(ValueError, match="item"):
+        int(Value([1.0, 2.0]))
+    v = Value([1.0, -2.0])
+    assert +v is v
+
+
+def test_indexing_with_an_empty_list_selects_nothing():
+    """v[[]] is empty, as numpy's a[[]] is, and backpropagates zeros."""
+    v = Value([1.0, 2.0])
+    picked = v[[]]
+    assert picked.shape == (0,)
+    (picked.sum() + v.sum()).backward()
+    np.testing.assert_array_equal(v.grad, [1.0, 1.0])
+
+
+def test_array_without_copy_refuses_a_dtype_that_needs_one():
+    """np.array(v, dtype=float32, copy=False) on float64 data cannot avoid a copy: ValueError, as numpy
+    raises for an ndarray; without a dtype change no copy is made."""
+    v = Value([1.0, 2.0], requires_grad=False)
+    with pytest.raises(ValueError, match="needs a copy"):
+        np.array(v, dtype=np.float32, copy=False)
+    assert np.array(v, copy=False) is v.data
+
+
+def test_retain_graph_is_accepted_and_changes_nothing():
+    """backward(retain_graph=True) and grad(..., retain_graph=True), as PyTorch code writes them; the graph
+    is kept either way, so a second backward adds the same gradient again."""
+    x = Value([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward(retain_graph=False)
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+    (g,) = tg.grad(y, x, retain_graph=True)
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])

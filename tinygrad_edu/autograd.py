@@ -130,7 +130,8 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad_outputs: Any = None,
-         create_graph: bool = False, allow_unused: bool = False) -> list[Value | None]:
+         retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> list[Value | None]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned instead of stored.
 
     ``grad_outputs[i]`` is the gradient to start from at ``outputs[i]`` (may be
@@ -139,6 +140,8 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     their own, so they can be differentiated again (second derivatives,
     Hessian-vector products). An input the outputs do not depend on is an
     error, unless ``allow_unused=True``: then its gradient is None.
+    ``retain_graph`` is accepted for code written for PyTorch and changes
+    nothing: the graph is always kept.
     """
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

@@ -75,8 +75,8 @@ class Operation:
                 converted = converted or checked is not arg
         try:
             data = self.forward(*arrays)
-        except (ValueError, IndexError, TypeError) as error:
-            kind = next(k for k in (ValueError, IndexError, TypeError) if isinstance(error, k))
+        except (ValueError, IndexError, TypeError, OverflowError) as error:
+            kind = next(k for k in (ValueError, IndexError, TypeError, OverflowError) if isinstance(error, k))
             reason = str(error).strip().removeprefix(f"{self.name}: ")
             described = ", ".join(_describe_argument(a) for a in args)
             raise kind(f"{self.name}: {reason} (arguments: {described})") from error

@@ -144,6 +144,10 @@ class Value:
         """The single element as a Python float."""
         return self.item()
 
+    def __int__(self) -> int:
+        """The single element as a Python int, rounded towards zero (``int(Value(3.7)) == 3``)."""
+        return int(self.item())
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The data, for ``np.array(value)``: only for Values that need no gradient.
 
@@ -154,13 +158,20 @@ class Value:
             raise TypeError("this Value requires grad, so numpy cannot silently take its data: "
                             "use .data (or .detach()) for the numbers, or the tinygrad_edu function")
         array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if copy is False and array is not self.data:
+            raise ValueError(f"np.array(value, copy=False): the data is {self.data.dtype}, so dtype {np.dtype(dtype)} "
+                             "needs a copy")
         return array.copy() if copy and array is self.data else array
 
     def __format__(self, spec: str) -> str:
         """Format a one-element Value like its number (``f"{loss:.4f}"``); others as their repr."""
         if spec and self.data.size == 1:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        try:
+            return format(repr(self), spec)
+        except ValueError:  # a number's format, such as ".2f", for a Value of several elements
+            raise TypeError(f"format: {spec!r} formats one number, but this Value has shape {self.shape}; "
+                            "format its elements (np.array2string(value.data, ...)) instead") from None
 
     def __repr__(self) -> str:
         def fmt(a: np.ndarray) -> str:
@@ -181,7 +192,7 @@ class Value:
 
     # ------------------------------------------------------------------ backward
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None) -> None:
         """Backpropagate from this Value: add d(self)/dv to ``v.grad`` for every v in its graph.
 
         A single-element Value starts from gradient 1; any other needs
@@ -189,6 +200,8 @@ class Value:
         respect to this Value). Gradients accumulate across calls, as in
         PyTorch: call ``zero_grad()`` between steps. Every Value of the graph
         that requires grad gets its ``.grad``, intermediate ones included.
+        ``retain_graph`` is accepted for code written for PyTorch and changes
+        nothing: the graph is always kept, so backward() may run again.
         """
         seed = seed_gradient(self, gradient, "backward")
         # Every gradient is computed before any is stored, so a rule that fails
@@ -238,6 +251,10 @@ class Value:
         """-self."""
         return ops.neg(self)
 
+    def __pos__(self) -> Value:
+        """+self, which is self itself (as in PyTorch)."""
+        return self
+
     def __pow__(self, exponent: Operand) -> Value:
         """self ** exponent (a number, an array or a Value)."""
         return ops.power(self, exponent)
@@ -261,27 +278,35 @@ class Value:
 
     def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
         """self == other, elementwise, as a numpy bool array."""
-        return self.data == ops._data(other)
+        return self._compare(other, np.equal, "==")
 
     def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
         """self != other, elementwise, as a numpy bool array."""
-        return self.data != ops._data(other)
+        return self._compare(other, np.not_equal, "!=")
 
     def __lt__(self, other: Operand) -> np.ndarray:
         """self < other, as a numpy bool array."""
-        return self.data < ops._data(other)
+        return self._compare(other, np.less, "<")
 
     def __le__(self, other: Operand) -> np.ndarray:
         """self <= other, as a numpy bool array."""
-        return self.data <= ops._data(other)
+        return self._compare(other, np.less_equal, "<=")
 
     def __gt__(self, other: Operand) -> np.ndarray:
         """self > other, as a numpy bool array."""
-        return self.data > ops._data(other)
+        return self._compare(other, np.greater, ">")
 
     def __ge__(self, other: Operand) -> np.ndarray:
         """self >= other, as a numpy bool array."""
-        return self.data >= ops._data(other)
+        return self._compare(other, np.greater_equal, ">=")
+
+    def _compare(self, other: Any, compare: np.ufunc, symbol: str) -> np.ndarray:
+        other = ops._data(other)
+        try:
+            return compare(self.data, other)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"comparison {symbol}: {str(error).strip()} (a Value of shape {self.shape} and "
+                              f"{ops._describe_argument(other)})") from None
 
     # ------------------------------------------------------------------ elementwise
 
@@ -507,7 +532,9 @@ def _plain_index(index: Any) -> Any:
     def plain(i: Any) -> Any:
         if isinstance(i, Value):
             return i.data
-        return np.asarray(i) if isinstance(i, list) else i
+        if isinstance(i, list):
+            return np.asarray(i) if i else np.array([], dtype=np.intp)  # numpy: [] selects nothing
+        return i
 
     return tuple(plain(i) for i in index) if isinstance(index, tuple) else plain(index)
 
