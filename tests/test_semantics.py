@@ -301,6 +301,45 @@ def test_no_grad_as_a_decorator():
     assert tg.is_grad_enabled()
 
 
+def test_no_grad_on_a_generator_function_covers_its_body_each_time_it_runs():
+    """A generator function decorated with no_grad records no graph while its body runs (each resumption,
+    not only the call that creates it), while the caller's code between items keeps recording; values sent
+    in, exceptions thrown in, close() and the return value all pass through, as with torch.no_grad."""
+    seen_modes, cleaned_up = [], []
+
+    @tg.no_grad()
+    def doubles(v):
+        try:
+            while True:
+                seen_modes.append(tg.is_grad_enabled())
+                factor = yield v * 2
+                if factor is not None:
+                    v = v * factor
+        except KeyError:
+            seen_modes.append(tg.is_grad_enabled())
+            yield v * 0
+            return "done"
+        finally:
+            cleaned_up.append(tg.is_grad_enabled())
+
+    x = Value(3.0)
+    steps = doubles(x)
+    first = next(steps)
+    assert not first.requires_grad and tg.is_grad_enabled()
+    assert (x * x).requires_grad  # the caller's code between items records as usual
+    assert steps.send(5.0).item() == 30.0
+    assert steps.throw(KeyError("stop")).item() == 0.0
+    with pytest.raises(StopIteration) as finished:
+        next(steps)
+    assert finished.value.value == "done"
+    assert seen_modes == [False, False, False] and cleaned_up == [False]
+
+    closed = doubles(x)
+    next(closed)
+    closed.close()
+    assert cleaned_up == [False, False] and tg.is_grad_enabled()
+
+
 def test_enable_grad_inside_no_grad():
     """enable_grad turns recording back on inside no_grad, and no_grad resumes after it."""
     x = Value(2.0)

@@ -7,8 +7,9 @@ The flag belongs to the thread that sets it.
 
 from __future__ import annotations
 
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -50,12 +51,44 @@ class _SetGradMode:
         _mode.enabled = self._previous
 
     def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func):
+            return self._around_each_step(func)  # type: ignore[return-value]
+
         @wraps(func)
         def with_mode(*args: Any, **kwargs: Any) -> Any:
             with type(self)():
                 return func(*args, **kwargs)
 
         return with_mode  # type: ignore[return-value]
+
+    def _around_each_step(self, func: Callable[..., Generator[Any, Any, Any]]) -> Callable[..., Any]:
+        """A generator function whose body runs in this mode each time it is resumed (calling it only
+        creates the generator), while the caller's code between items keeps the caller's mode."""
+        mode = type(self)
+
+        @wraps(func)
+        def generator_with_mode(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            inner = func(*args, **kwargs)
+            try:
+                with mode():
+                    item = next(inner)
+                while True:
+                    try:
+                        sent = yield item
+                    except GeneratorExit:  # the caller closed us: let the body's finally blocks run in the mode
+                        with mode():
+                            inner.close()
+                        raise
+                    except BaseException as error:  # thrown in by the caller: the body may handle it
+                        with mode():
+                            item = inner.throw(error)
+                    else:
+                        with mode():
+                            item = inner.send(sent)
+            except StopIteration as finished:
+                return finished.value
+
+        return generator_with_mode
 
 
 class no_grad(_SetGradMode):
