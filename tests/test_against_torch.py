@@ -237,3 +237,17 @@ def test_softmax_and_logsumexp_with_ties_and_large_values():
     assert_matches_torch(lambda v: v.softmax(), lambda t: torch.softmax(t, dim=-1), [x], u)
     assert_matches_torch(lambda v: v.log_softmax(), lambda t: torch.log_softmax(t, dim=-1), [x], u)
     assert_matches_torch(lambda v: v.logsumexp(axis=1), lambda t: torch.logsumexp(t, dim=1), [x], u[:, 0])
+
+
+@pytest.mark.parametrize("shape, axis", [((2, 0), 1), ((2, 0), -1), ((0, 3), 0), ((0, 3), 1), ((0,), 0), ((2, 0), 0)])
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax"])
+def test_logsumexp_and_softmax_over_empty_axes(shape, axis, name):
+    """Over an empty axis a sum is 0: logsumexp is -inf, the softmaxes are empty, and the gradient is
+    empty, as in PyTorch, without a warning (max and min over an empty axis stay errors)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_matches_torch(lambda v: getattr(v, name)(axis=axis), lambda t: getattr(t, name)(axis),
+                             [np.zeros(shape)])
+    if shape[axis] == 0:
+        with pytest.raises(ValueError, match="is empty"):
+            Value(np.zeros(shape)).max(axis=axis)

@@ -380,19 +380,19 @@ class Value:
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """log(sum(exp(x))) over ``axis``, without overflow; its gradient is softmax(x)."""
-        axes = _reducible_axes(self, axis, "logsumexp")
+        axes = normalize_axes(axis, self.data.ndim, "logsumexp")
         _, m, log_sum = self._shifted_log_sum(axes)
         out = log_sum + m
         return out if keepdims else out.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
 
     def softmax(self, axis: int = -1) -> Value:
         """exp(x) / sum(exp(x)) along ``axis``, computed as exp(log_softmax(x))."""
-        shifted, _, log_sum = self._shifted_log_sum(_reducible_axes(self, axis, "softmax"))
+        shifted, _, log_sum = self._shifted_log_sum(normalize_axes(axis, self.data.ndim, "softmax"))
         return (shifted - log_sum).exp()
 
     def log_softmax(self, axis: int = -1) -> Value:
         """log(softmax(x)) = x - logsumexp(x) along ``axis``, computed as (x - m) - log(sum(exp(x - m)))."""
-        shifted, _, log_sum = self._shifted_log_sum(_reducible_axes(self, axis, "log_softmax"))
+        shifted, _, log_sum = self._shifted_log_sum(normalize_axes(axis, self.data.ndim, "log_softmax"))
         return shifted - log_sum
 
     def _shifted_log_sum(self, axes: tuple[int, ...]) -> tuple[Value, np.ndarray, Value]:
@@ -404,6 +404,8 @@ class Value:
         keeps log_softmax accurate for inputs like [1e16, 1e16]. Slices that are
         all -inf (or hold +inf) shift by 0 instead, keeping inf - inf out.
         """
+        if self.data.size == 0:  # empty slices sum to 0, whose log is -inf (as in PyTorch); nothing to shift
+            return self, np.zeros(ops._kept_shape(self.data.shape, axes)), ops.reduce_sum(self, axes, True) - np.inf
         m = self.data.max(axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         shifted = self - m
@@ -518,7 +520,7 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
 
 
 def _reducible_axes(x: Value, axis: Axis, op: str) -> tuple[int, ...]:
-    """The axes of a reduction that has no starting value (max, logsumexp): none may be empty."""
+    """The axes of a reduction that has no starting value (max, min): none may be empty."""
     axes = normalize_axes(axis, x.ndim, op)
     empty = [a for a in axes if x.shape[a] == 0]
     if empty:
