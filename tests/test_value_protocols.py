@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+import tinygrad_edu as tg
 from tinygrad_edu import Value, nn, optim
 
 # ---------------------------------------------------------------------- repr
@@ -250,3 +251,29 @@ def test_copies_of_a_value_subclass_keep_its_own_attributes():
     v.tag = "w"
     for restored in (copy.deepcopy(v), pickle.loads(pickle.dumps(v))):
         assert type(restored) is TaggedValue and restored.tag == "w" and restored.data == 1.0
+
+
+def test_a_copied_or_pickled_result_is_a_leaf_with_the_same_numbers():
+    """Results of operations pickle (with or without grad, as PyTorch's tensors do) and come back as leaves:
+    same data, gradient, requires_grad and name, but not the graph, so backward() on the copy reaches only
+    the copy, never the original's inputs."""
+    import copy
+    import pickle
+
+    x = Value([1.0, 2.0])
+    y = x * 2
+    y.name = "doubled"
+    (y * y).sum().backward()
+    with tg.no_grad():
+        constant = x * 3
+    for original in (y, constant, Value([1.0], requires_grad=False) * 2):
+        for restored in (pickle.loads(pickle.dumps(original)), copy.deepcopy(original), copy.copy(original)):
+            np.testing.assert_array_equal(restored.data, original.data)
+            assert restored.requires_grad == original.requires_grad and restored.name == original.name
+            assert restored._op is None and restored._inputs == ()
+    restored = pickle.loads(pickle.dumps(y))
+    np.testing.assert_array_equal(restored.grad, [4.0, 8.0])
+    x.grad = None
+    restored.sum().backward()
+    np.testing.assert_array_equal(restored.grad, [5.0, 9.0])
+    assert x.grad is None

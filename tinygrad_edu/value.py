@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 # Every Value gets the next number when it is made; the backward pass orders Values by it.
 next_number = itertools.count().__next__
 
+# Slots a copy does not take over: the graph (a copy is a leaf) and the number (it gets its own).
+_NOT_COPIED = ("_op", "_inputs", "_number", "__dict__", "__weakref__")
+
 Operand = Union["Value", int, float, np.ndarray, np.generic]
 Axis = Union[int, Sequence[int], None]
 
@@ -105,17 +108,28 @@ class Value:
         """The underlying numpy array (not a copy: changing it changes this Value)."""
         return self.data
 
-    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
-        """Restore a copied or unpickled Value, with a number of this process (see ``_number``).
+    def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """What copying and pickling keep: data, gradient, flags and name, but not the graph.
 
-        The saved number belongs to the process that made the Value; here it
+        A copy is a leaf, as an unpickled PyTorch tensor is: the operation that
+        made the original, and its inputs, stay behind (an operation's rules
+        are functions, which pickle cannot store).
+        """
+        slots = {name: getattr(self, name) for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())
+                 if name not in _NOT_COPIED and hasattr(self, name)}
+        return getattr(self, "__dict__", None), slots
+
+    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
+        """Restore a copied or unpickled Value: a leaf, numbered in this process (see ``_number``).
+
+        The original's number belongs to the process that made it; here it
         could be larger than the numbers of Values made from this one later,
-        which would upset the backward pass's newest-first order. Its inputs
-        are restored before it, so a fresh number keeps them older.
+        which would upset the backward pass's newest-first order.
         """
         attributes, slots = state  # attributes: those of a subclass without __slots__, if any
         for name, value in {**(attributes or {}), **slots}.items():
             setattr(self, name, value)
+        self._op, self._inputs = None, ()
         self._number = next_number()
 
     def detach(self) -> Value:
