@@ -177,7 +177,7 @@ def test_an_infinite_gradient_after_clamping_before_a_square_root():
 
 def test_maximum_minimum_and_relu_pass_the_gradient_to_nans():
     """Where an argument is NaN, maximum and minimum pass the whole gradient to both arguments, and relu
-    passes it on, as PyTorch does (ties still share it in half)."""
+    passes it on, as PyTorch does (ties still share it in half); abs passes none."""
     nan = np.nan
     a, b = np.array([nan, 1.0, 2.0, nan, 3.0]), np.array([1.0, nan, 2.0, nan, 0.0])
     for ours, theirs in ((tg.maximum, torch.maximum), (tg.minimum, torch.minimum)):
@@ -185,6 +185,8 @@ def test_maximum_minimum_and_relu_pass_the_gradient_to_nans():
         np.testing.assert_array_equal(grads[0][:4], [1.0, 1.0, 0.5, 1.0])
     grads = assert_matches_torch(lambda v: v.relu(), torch.relu, [np.array([nan, -1.0, 1.0])])
     np.testing.assert_array_equal(grads[0], [1.0, 0.0, 1.0])
+    grads = assert_matches_torch(lambda v: v.abs(), torch.abs, [np.array([nan, -2.0, 0.0, 3.0])])
+    np.testing.assert_array_equal(grads[0], [0.0, -1.0, 0.0, 1.0])  # sign(NaN) is 0 in PyTorch
 
 
 def test_power_zero_has_derivative_zero_everywhere():

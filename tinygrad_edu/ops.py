@@ -183,8 +183,8 @@ log = Operation("log", np.log,
 sqrt = Operation("sqrt", np.sqrt,
                  lambda g, x, out: g / (2 * out))
 
-absolute = Operation("abs", np.abs,
-                     lambda g, x, out: g * np.sign(_data(x)))
+absolute = Operation("abs", np.abs,  # d|x|/dx = sign(x), taken as 0 at NaN as in PyTorch (numpy's sign gives NaN)
+                     lambda g, x, out: g * np.nan_to_num(np.sign(_data(x)), nan=0.0))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
