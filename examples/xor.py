@@ -94,7 +94,10 @@ def plot(model: nn.Module, losses: list[float], path: str) -> None:
 
 def at_least_one(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
-    number = int(text)
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
     return number

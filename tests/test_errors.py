@@ -244,6 +244,35 @@ def test_gradgradcheck_catches_a_rule_that_is_not_differentiable():
         tg.gradgradcheck(cube, [x])
 
 
+def test_gradcheck_returns_false_instead_of_raising_when_asked():
+    """raise_exception=False (PyTorch's option): a wrong rule gives False, a right one True, for both checks."""
+    wrong_cube = Operation("cube", lambda x: x ** 3, lambda g, x, out: g * 2 * x ** 2)
+    x = Value(np.array([1.0, 2.0]))
+    assert tg.gradcheck(wrong_cube, [x], raise_exception=False) is False
+    assert tg.gradcheck(lambda v: v ** 3, [x], raise_exception=False) is True
+    assert tg.gradgradcheck(lambda v: (v * v.data) ** 2, [x], raise_exception=False) is False
+    with pytest.raises(GradcheckError):
+        tg.gradcheck(wrong_cube, [x])
+
+
+def test_gradcheck_skips_outputs_that_need_no_gradient():
+    """An output computed from .data (requires_grad=False) beside a differentiable one is not checked, as in
+    PyTorch; when no output requires grad, every numeric derivative must be 0."""
+    x = Value(np.array([0.5, -1.0, 2.0]))
+    assert tg.gradcheck(lambda v: (v.exp(), Value(v.data * 2, requires_grad=False)), [x])
+    with raises(GradcheckError, "output 0"):
+        tg.gradcheck(lambda v: Value(v.data * 2, requires_grad=False), [x])
+    assert tg.gradcheck(lambda v: Value(np.ones(2), requires_grad=False), [x])
+
+
+def test_gradcheck_refuses_read_only_inputs_before_touching_them():
+    """The check changes inputs in place, so a read-only input (a broadcast view) is a clear ValueError."""
+    x = Value([1.0, 2.0])
+    x.data = np.broadcast_to(np.array([1.0]), (2,))
+    with raises(ValueError, "gradcheck", "input 0", "read-only"):
+        tg.gradcheck(lambda v: v * 2, [x])
+
+
 def test_constant_wider_than_float64_is_refused():
     """A long-double constant cannot join a Value (it would make a float128 result): TypeError naming the op."""
     x = Value(np.array([1.0, 2.0]))

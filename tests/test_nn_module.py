@@ -279,16 +279,40 @@ def test_a_modules_own_values_come_before_its_submodules():
         "scale", "shift", "inner.weight", "inner.bias", "extras.0"]
 
 
-def test_a_tied_model_loads_its_own_state_dict():
-    """A layer used twice: its parameters are saved under both names and loaded from them."""
+def test_a_tied_model_loads_its_state_dict_under_any_of_its_names():
+    """A layer used twice: state_dict() lists its parameters under both names; loading takes both (the
+    later name is copied last), either one alone (as older saves have only the first), but not neither."""
     block = nn.Linear(2, 2)
     model = nn.Sequential(block, nn.Tanh(), block)
     saved = {name: np.full_like(array, i) for i, (name, array) in enumerate(model.state_dict().items())}
     assert list(saved) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     model.load_state_dict(saved)
-    np.testing.assert_array_equal(block.weight.data, saved["2.weight"])  # the later name is copied last
-    with pytest.raises(ValueError, match=r"missing: '2\.weight'; missing: '2\.bias'"):
-        model.load_state_dict({"0.weight": saved["0.weight"], "0.bias": saved["0.bias"]})
+    np.testing.assert_array_equal(block.weight.data, saved["2.weight"])
+    model.load_state_dict({"0.weight": saved["0.weight"], "0.bias": saved["0.bias"]})
+    np.testing.assert_array_equal(block.weight.data, saved["0.weight"])
+    model.load_state_dict({"2.weight": saved["2.weight"], "0.bias": saved["0.bias"]})
+    np.testing.assert_array_equal(block.weight.data, saved["2.weight"])
+    with pytest.raises(ValueError, match=r"^load_state_dict into Sequential: missing: '0\.weight'$"):
+        model.load_state_dict({"0.bias": saved["0.bias"], "2.bias": saved["2.bias"]})
+
+
+def test_a_list_that_repeats_parameters_does_not_make_them_required_twice():
+    """A module that also keeps its layers' parameters in a plain list (which PyTorch would not register)
+    loads a state dict without the list's names, as saved before or by PyTorch, and one with them."""
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l1, self.l2 = nn.Linear(2, 3), nn.Linear(3, 1)
+            self.params = [self.l1.weight, self.l1.bias, self.l2.weight, self.l2.bias]
+
+    model, other = MLP(), MLP()
+    full = other.state_dict()
+    assert list(full)[-4:] == ["params.0", "params.1", "params.2", "params.3"]
+    model.load_state_dict({name: array for name, array in full.items() if not name.startswith("params")})
+    np.testing.assert_array_equal(model.l2.weight.data, other.l2.weight.data)
+    model.load_state_dict(full)
+    np.testing.assert_array_equal(model.l1.bias.data, other.l1.bias.data)
 
 
 # ---------------------------------------------------------------------- Sequential

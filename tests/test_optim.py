@@ -409,12 +409,13 @@ def interrupt_after_first_piece(monkeypatch):
     """Make every optimizer update stop after its first piece, as a KeyboardInterrupt or a
     MemoryError could: the only ways left for a step to stop half-way, since step() checks
     every parameter before it changes one."""
-    def pieces(*arrays):
-        yield from optim._pieces.__wrapped__(*arrays)[:1]
+    original = optim._pieces
+
+    def first_piece_then_stop(*arrays):
+        yield original(*arrays)[0]
         raise KeyboardInterrupt
 
-    pieces.__wrapped__ = optim._pieces
-    monkeypatch.setattr(optim, "_pieces", pieces)
+    monkeypatch.setattr(optim, "_pieces", first_piece_then_stop)
 
 
 def test_a_first_momentum_step_that_stops_keeps_no_buffer(monkeypatch):
@@ -567,3 +568,49 @@ def test_sgd_learning_rate_defaults_to_torchs():
     p.grad = np.array([2.0])
     opt.step()
     np.testing.assert_allclose(p.data, [1.0 - 2e-3], rtol=1e-15)
+
+
+class RMSLike(optim.Optimizer):
+    """A user's optimizer that keeps its second state array only when momentum is asked for, and stores
+    None for it otherwise (as torch's SGD does for its momentum buffer)."""
+
+    state_arrays = ("square_avg", "momentum_buffer")
+
+    def __init__(self, params, lr=0.01):
+        super().__init__(params, {"lr": lr})
+
+    @staticmethod
+    def _validate(**hyperparameters):
+        pass
+
+    def update(self, p, grad, state):
+        square_avg = state.setdefault("square_avg", np.zeros_like(p.data))
+        square_avg[...] = 0.9 * square_avg + 0.1 * grad * grad
+        state["momentum_buffer"] = None
+        p.data -= self.hyperparameters["lr"] * grad / (np.sqrt(square_avg) + 1e-8)
+
+
+def test_a_subclass_may_leave_some_state_arrays_out():
+    """step()'s check before updating accepts state arrays a subclass has not made, or set to None, and
+    still refuses one of the wrong shape, naming it."""
+    p = Value([1.0, 2.0])
+    opt = RMSLike([p])
+    for _ in range(2):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+    assert opt.state[0]["momentum_buffer"] is None and p.data[0] < 1.0
+    opt.state[0]["square_avg"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"the optimizer's 'square_avg' has shape \(3,\)"):
+        opt.step()
+
+
+def test_a_parameter_held_in_an_ndarray_subclass_is_updated(tmp_path):
+    """Data in a writable memory-mapped array (an ndarray subclass) is updated in place, not refused."""
+    mapped = np.lib.format.open_memmap(tmp_path / "w.npy", mode="w+", dtype=np.float64, shape=(2,))
+    mapped[:] = [1.0, 2.0]
+    p = Value([0.0, 0.0])
+    p.data = mapped
+    p.grad = np.array([1.0, 1.0])
+    optim.SGD([p], lr=0.5).step()
+    np.testing.assert_array_equal(np.load(tmp_path / "w.npy"), [0.5, 1.5])

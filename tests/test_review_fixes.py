@@ -796,3 +796,56 @@ def test_retain_graph_is_accepted_and_changes_nothing():
     np.testing.assert_array_equal(x.grad, [4.0, 8.0])
     (g,) = tg.grad(y, x, retain_graph=True)
     np.testing.assert_array_equal(g.data, [2.0, 4.0])
+
+
+def test_comparing_with_a_string_or_none_behaves_as_numpy():
+    """v == "a" is all False and v != "a" all True, as for a numpy array; `in` works through them."""
+    v = Value([1.0, 2.0])
+    np.testing.assert_array_equal(v == "a", [False, False])
+    np.testing.assert_array_equal(v != "a", [True, True])
+    np.testing.assert_array_equal(v == None, [False, False])  # noqa: E711 (the comparison is the point)
+    assert Value(1.0) in ["a", 1.0]
+
+
+def test_min_gradients_have_no_negative_zeros():
+    """min() has a rule of its own (not -max(-x)), so the elements that are not the minimum get 0, not -0."""
+    v = Value([1.0, 2.0, 3.0])
+    v.min().backward()
+    assert not np.signbit(v.grad).any()
+    np.testing.assert_array_equal(v.grad, [1.0, 0.0, 0.0])
+    w = Value([[3.0, 1.0], [1.0, 1.0]])
+    w.min(axis=1).sum().backward()
+    np.testing.assert_array_equal(w.grad, [[0.0, 1.0], [0.5, 0.5]])
+    assert not np.signbit(w.grad).any()
+
+
+def test_logsumexp_over_an_empty_axis_keeps_float32():
+    """The -inf that logsumexp gives over an empty axis is float32 for a float32 Value."""
+    x = Value(np.zeros((2, 0), np.float32))
+    out = x.logsumexp(axis=1)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, [-np.inf, -np.inf])
+
+
+class Tagged(Value):
+    """A Value subclass with one slot, named by a string (which Python allows)."""
+
+    __slots__ = "tag"
+
+
+class Private(Value):
+    """A Value subclass with a private slot, stored under a mangled name."""
+
+    __slots__ = ("__key",)
+
+
+def test_copies_keep_the_slots_of_value_subclasses():
+    """Copying and pickling keep every slot of a subclass, also one named by a bare string or a private name."""
+    import copy
+    import pickle
+
+    tagged, private = Tagged([1.0]), Private([2.0])
+    tagged.tag, private._Private__key = "w", 7
+    for copier in (copy.copy, copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))):
+        assert copier(tagged).tag == "w"
+        assert copier(private)._Private__key == 7

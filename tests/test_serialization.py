@@ -259,3 +259,17 @@ def test_save_writes_a_zip_of_npy_arrays(tmp_path):
     with np.load(pathlib.Path(tmp_path / "f"), allow_pickle=False) as archive:
         assert set(archive.files) == {"__tinygrad_edu_format__", "w", "opt/lr"}
         np.testing.assert_array_equal(archive["w"], np.arange(4.0))
+
+
+def test_save_takes_a_bytes_path(tmp_path):
+    """A path given as bytes (as os.fsencode makes) works for save as it does for load."""
+    path = os.fsencode(tmp_path / "x.npz")
+    tg.save({"w": np.arange(2.0)}, path)
+    np.testing.assert_array_equal(tg.load(path)["w"], np.arange(2.0))
+
+
+def test_a_key_ending_in_npy_is_refused(tmp_path):
+    """numpy's .npz reader drops a '.npy' ending, so 'w.npy' would come back as 'w': refused, naming it."""
+    with pytest.raises(ValueError, match=r"key 'w\.npy' ends in '\.npy'"):
+        tg.save({"w": np.ones(1), "w.npy": np.zeros(1)}, tmp_path / "x.npz")
+    assert os.listdir(tmp_path) == []

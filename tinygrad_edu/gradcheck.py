@@ -24,30 +24,40 @@ class GradcheckError(RuntimeError):
 
 
 def gradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], eps: float = 1e-6,
-              atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+              atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True) -> bool:
     """Check d fn(*inputs) / d inputs against central finite differences, in float64.
 
     ``fn`` returns a Value or a tuple of Values; only inputs with
-    ``requires_grad=True`` are checked. Returns True, or raises
-    ``GradcheckError`` naming the output, the input, the element indices, the
-    analytic and numeric values and the error. Inputs are perturbed in place
-    one element at a time and restored exactly afterwards.
+    ``requires_grad=True`` are checked, and only outputs that require grad
+    (if none does, their numeric derivatives must all be 0). Returns True, or
+    raises ``GradcheckError`` naming the output, the input, the element
+    indices, the analytic and numeric values and the error (with
+    ``raise_exception=False`` it returns False instead, as PyTorch's does).
+    Inputs are perturbed in place one element at a time and restored exactly
+    afterwards.
     """
     inputs = _checked_inputs(inputs, "gradcheck")
     wrt = [i for i, x in enumerate(inputs) if x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     outputs = _as_outputs(fn(*inputs), "gradcheck")
-    for k, out in enumerate(outputs):
-        analytic = _analytic_jacobians(out, [inputs[i] for i in wrt])
-        for i, jac in zip(wrt, analytic):
-            numeric = _numeric_jacobian(fn, inputs, k, i, eps)
-            _compare(jac, numeric, k, i, out.shape, inputs[i].shape, atol, rtol)
+    differentiable = [k for k, out in enumerate(outputs) if out.requires_grad] or range(len(outputs))
+    try:
+        for k in differentiable:
+            analytic = _analytic_jacobians(outputs[k], [inputs[i] for i in wrt])
+            for i, jac in zip(wrt, analytic):
+                numeric = _numeric_jacobian(fn, inputs, k, i, eps)
+                _compare(jac, numeric, k, i, outputs[k].shape, inputs[i].shape, atol, rtol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
 
 
 def gradgradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], grad_outputs: Sequence[Value] | None = None,
-                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0) -> bool:
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3, seed: int = 0,
+                  raise_exception: bool = True) -> bool:
     """Check second derivatives: gradcheck of the function ``(inputs, g) -> grad(fn(inputs), inputs, g)``.
 
     ``grad_outputs`` (the upstream gradients g) are drawn from a standard
@@ -69,7 +79,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], grad_
                      create_graph=True, allow_unused=True)
         return tuple(Value(np.zeros(x.shape), requires_grad=False) if g is None else g for g, x in zip(grads, wrt))
 
-    return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps, atol, rtol)
+    return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps, atol, rtol, raise_exception)
 
 
 def _checked_inputs(inputs: Value | Sequence[Value], name: str) -> tuple[Value, ...]:
@@ -80,6 +90,9 @@ def _checked_inputs(inputs: Value | Sequence[Value], name: str) -> tuple[Value, 
         if x.requires_grad and x.dtype != np.float64:
             raise TypeError(f"{name}: input {i} is {x.dtype}; finite differences with eps around 1e-6 "
                             "need float64 (float32 resolves only about 1e-7 relative, so the check would be noise)")
+        if x.requires_grad and not x.data.flags.writeable:
+            raise ValueError(f"{name}: the data of input {i} is read-only (a broadcast view?), and the check "
+                             "changes inputs in place one element at a time; pass Value(data.copy()) instead")
     return inputs
 
 

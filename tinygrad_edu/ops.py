@@ -321,16 +321,20 @@ reduce_sum = Operation("sum", lambda x, axes, keepdims: x.sum(axis=axes, keepdim
                        lambda g, x, axes, keepdims, out: _unreduce(g, x.shape, axes, keepdims), None, None)
 
 
-def _max_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: Any) -> Any:
-    # The gradient goes to the maximal elements; tied maxima share it equally. Where
-    # the maximum is NaN (numpy's max propagates NaN), it goes to the NaNs, as in PyTorch.
+def _extreme_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: Any) -> Any:
+    # The gradient goes to the elements equal to the result (the maximal ones for
+    # max, the minimal ones for min); tied elements share it equally. Where the
+    # result is NaN (numpy's max and min propagate NaN), it goes to the NaNs, as in PyTorch.
     top = _data(out) if keepdims else _data(out).reshape(_kept_shape(x.shape, axes))
     is_top = (_data(x) == top) | (np.isnan(_data(x)) & np.isnan(top))
     return where(is_top, _unreduce(g, x.shape, axes, keepdims), 0.0) / is_top.sum(axis=axes, keepdims=True)
 
 
 reduce_max = Operation("max", lambda x, axes, keepdims: x.max(axis=axes, keepdims=keepdims),
-                       _max_rule, None, None)
+                       _extreme_rule, None, None)
+
+reduce_min = Operation("min", lambda x, axes, keepdims: x.min(axis=axes, keepdims=keepdims),
+                       _extreme_rule, None, None)
 
 # ---------------------------------------------------------------------- shape
 

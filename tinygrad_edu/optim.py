@@ -89,9 +89,8 @@ class Optimizer:
             grad = p._grad
             if grad is not None:
                 data = p.data
-                if (type(data) is not np.ndarray or data.shape != grad.shape or data.dtype.kind != "f"
-                        or not data.flags.writeable
-                        or state and any(state[key].shape != data.shape for key in self.state_arrays)):
+                if (not isinstance(data, np.ndarray) or data.shape != grad.shape or data.dtype.kind != "f"
+                        or not data.flags.writeable or state and self._misfit_state(state, data.shape)):
                     raise ValueError(self._refusal(p, state))
                 ready.append((p, grad, state))
         for p, grad, state in ready:
@@ -100,17 +99,28 @@ class Optimizer:
     def _refusal(self, p: Value, state: dict[str, Any]) -> str:
         """The error message of ``step`` for a parameter it cannot update: which one, and why."""
         data = p.data
-        if type(data) is not np.ndarray or data.dtype.kind != "f":
+        if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
             problem = f"its data is {ops._describe(data)}, not a float array"
         elif data.shape != p._grad.shape:
             problem = f"its data has shape {data.shape} but its gradient has shape {p._grad.shape}"
         elif not data.flags.writeable:
             problem = "its data is read-only"
         else:
-            key = next(key for key in self.state_arrays if state[key].shape != data.shape)
+            key = self._misfit_state(state, data.shape)
             problem = f"its data has shape {data.shape} but the optimizer's '{key}' has shape {state[key].shape}"
         position = next(i for i, q in enumerate(self.params) if q is p)
         return f"{type(self).__name__}.step: parameter {position} cannot be updated: {problem}; nothing was changed"
+
+    def _misfit_state(self, state: dict[str, Any], shape: tuple[int, ...]) -> str | None:
+        """The name of a state array kept for a parameter whose shape is not ``shape`` (None if all fit).
+
+        A subclass may keep some of its ``state_arrays`` only some of the time: missing ones, and None, fit.
+        """
+        for key in self.state_arrays:
+            array = state.get(key)
+            if array is not None and array.shape != shape:
+                return key
+        return None
 
     def update(self, p: Value, grad: np.ndarray, state: dict[str, Any]) -> None:
         """Change p.data in place, given its gradient and its state; each optimizer defines it."""

@@ -29,7 +29,7 @@ def save(state_dict: dict[Any, Any], path: str | os.PathLike[str]) -> None:
     _flatten(state_dict, "", flat)
     # The archive np.savez writes (one .npy file per array in an uncompressed
     # zip), written here so that no key can clash with savez's own arguments.
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(os.fsdecode(path) if isinstance(path, bytes) else path, "w") as archive:
         for name, array in flat.items():
             with archive.open(name + ".npy", "w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, array, allow_pickle=False)
@@ -66,6 +66,9 @@ def _flatten(tree: dict[Any, Any], prefix: str, flat: dict[str, np.ndarray]) -> 
     for key in keys:
         if not key or "/" in key:
             raise ValueError(f"save: key {key!r} is empty or contains '/', which marks nesting")
+        if key.endswith(".npy"):  # numpy's reader drops that ending, so "w.npy" would come back as "w"
+            raise ValueError(f"save: key {key!r} ends in '.npy', which numpy's .npz reader cannot tell apart "
+                             f"from {key[:-4]!r}")
         if prefix + key == _MARK:
             raise ValueError(f"save: the key {_MARK!r} is reserved for the file's format")
     for key, value in zip(keys, tree.values()):

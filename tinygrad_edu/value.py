@@ -10,8 +10,10 @@ code of its own.
 
 from __future__ import annotations
 
+import copyreg
 import itertools
-from collections.abc import Iterator, Sequence
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 next_number = itertools.count().__next__
 
 # Slots a copy does not take over: the graph (a copy is a leaf) and the number (it gets its own).
-_NOT_COPIED = ("_op", "_inputs", "_number", "__dict__", "__weakref__")
+_NOT_COPIED = ("_op", "_inputs", "_number")
 
 Operand = Union["Value", int, float, np.ndarray, np.generic]
 Axis = Union[int, Sequence[int], None]
@@ -115,7 +117,8 @@ class Value:
         made the original, and its inputs, stay behind (an operation's rules
         are functions, which pickle cannot store).
         """
-        slots = {name: getattr(self, name) for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())
+        # copyreg._slotnames lists every slot of the class and its bases, as pickle itself finds them.
+        slots = {name: getattr(self, name) for name in copyreg._slotnames(type(self))  # type: ignore[attr-defined]
                  if name not in _NOT_COPIED and hasattr(self, name)}
         return getattr(self, "__dict__", None), slots
 
@@ -292,35 +295,35 @@ class Value:
 
     def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
         """self == other, elementwise, as a numpy bool array."""
-        return self._compare(other, np.equal, "==")
+        return self._compare(other, operator.eq, "==")
 
     def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
         """self != other, elementwise, as a numpy bool array."""
-        return self._compare(other, np.not_equal, "!=")
+        return self._compare(other, operator.ne, "!=")
 
     def __lt__(self, other: Operand) -> np.ndarray:
         """self < other, as a numpy bool array."""
-        return self._compare(other, np.less, "<")
+        return self._compare(other, operator.lt, "<")
 
     def __le__(self, other: Operand) -> np.ndarray:
         """self <= other, as a numpy bool array."""
-        return self._compare(other, np.less_equal, "<=")
+        return self._compare(other, operator.le, "<=")
 
     def __gt__(self, other: Operand) -> np.ndarray:
         """self > other, as a numpy bool array."""
-        return self._compare(other, np.greater, ">")
+        return self._compare(other, operator.gt, ">")
 
     def __ge__(self, other: Operand) -> np.ndarray:
         """self >= other, as a numpy bool array."""
-        return self._compare(other, np.greater_equal, ">=")
+        return self._compare(other, operator.ge, ">=")
 
-    def _compare(self, other: Any, compare: np.ufunc, symbol: str) -> np.ndarray:
+    def _compare(self, other: Any, compare: Callable[[Any, Any], Any], symbol: str) -> np.ndarray:
         other = ops._data(other)
         try:
-            return compare(self.data, other)
-        except (ValueError, TypeError) as error:
-            raise type(error)(f"comparison {symbol}: {str(error).strip()} (a Value of shape {self.shape} and "
-                              f"{ops._describe_argument(other)})") from None
+            return compare(self.data, other)  # numpy's operator, so `value == "a"` is False as for arrays
+        except ValueError as error:  # shapes that do not broadcast
+            raise ValueError(f"comparison {symbol}: {str(error).strip()} (a Value of shape {self.shape} and "
+                             f"{ops._describe_argument(other)})") from None
 
     # ------------------------------------------------------------------ elementwise
 
@@ -389,8 +392,8 @@ class Value:
         return ops.reduce_max(self, _reducible_axes(self, axis, "max"), keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False) -> Value:
-        """Smallest element over ``axis``: -max(-x), so tied minima share the gradient equally."""
-        return -ops.reduce_max(-self, _reducible_axes(self, axis, "min"), keepdims)
+        """Smallest element over ``axis`` (NaN if there is one); the gradient goes to it, tied minima share it."""
+        return ops.reduce_min(self, _reducible_axes(self, axis, "min"), keepdims)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Value:
         """log(sum(exp(x))) over ``axis``, without overflow; its gradient is softmax(x)."""
@@ -419,7 +422,8 @@ class Value:
         all -inf (or hold +inf) shift by 0 instead, keeping inf - inf out.
         """
         if self.data.size == 0:  # empty slices sum to 0, whose log is -inf (as in PyTorch); nothing to shift
-            return self, np.zeros(ops._kept_shape(self.data.shape, axes)), ops.reduce_sum(self, axes, True) - np.inf
+            shift = np.zeros(ops._kept_shape(self.data.shape, axes), dtype=self.data.dtype)
+            return self, shift, ops.reduce_sum(self, axes, True) - np.inf
         m = self.data.max(axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         shifted = self - m

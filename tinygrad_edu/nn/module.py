@@ -81,29 +81,33 @@ class Module:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Copy ``state_dict``'s arrays into the parameters of the same names.
 
-        Missing names, unexpected names, arrays of the wrong shape and
-        parameters that cannot be written are all reported together in one
-        ValueError, and then nothing is changed.
+        A parameter held in two places may be given under either name or both
+        (``state_dict()`` lists both, older saves and PyTorch's plain-list
+        attributes only the first). Missing and unexpected names, arrays of
+        the wrong shape and parameters that cannot be written are all
+        reported together in one ValueError, and then nothing is changed.
         """
-        params = dict(self._every_name())
+        by_name = dict(self._every_name())
         arrays, problems = {}, []
         for name, value in state_dict.items():
             try:
                 arrays[name] = np.asarray(value.data if isinstance(value, Value) else value)
             except ValueError as error:  # e.g. a ragged nested list
                 problems.append(f"not an array in '{name}': {error}")
-        problems += [f"missing: '{name}'" for name in params if name not in state_dict]
-        problems += [f"unexpected: '{name}'" for name in arrays if name not in params]
-        problems += [f"wrong shape for '{name}': got {arrays[name].shape}, expected {p.shape}"
-                     for name, p in params.items() if name in arrays and arrays[name].shape != p.shape]
-        problems += [f"not numbers in '{name}': dtype {arrays[name].dtype}"
-                     for name in params if name in arrays and arrays[name].dtype.kind not in "biuf"]
+        given = {id(by_name[name]) for name in arrays if name in by_name}
+        problems += [f"missing: '{name}'" for name, p in self.named_parameters() if id(p) not in given]
+        problems += [f"unexpected: '{name}'" for name in arrays if name not in by_name]
+        loaded = {name: (by_name[name], array) for name, array in arrays.items() if name in by_name}
+        problems += [f"wrong shape for '{name}': got {array.shape}, expected {p.shape}"
+                     for name, (p, array) in loaded.items() if array.shape != p.shape]
+        problems += [f"not numbers in '{name}': dtype {array.dtype}"
+                     for name, (p, array) in loaded.items() if array.dtype.kind not in "biuf"]
         problems += [f"'{name}' cannot be written: its data is read-only"
-                     for name, p in params.items() if not p.data.flags.writeable]
+                     for name, (p, array) in loaded.items() if not p.data.flags.writeable]
         if problems:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for name, p in params.items():
-            p.data[...] = arrays[name]
+        for p, array in loaded.values():
+            p.data[...] = array
 
     def _every_name(self) -> Iterator[tuple[str, Value]]:
         """(dotted name, Value) for every parameter under every name it has: what state_dict() holds."""
@@ -218,5 +222,5 @@ def _walk(root: Module, into_modules: bool = True, each_once: bool = True) -> It
             members = _members(item)
             if members:
                 prefix = f"{name}." if name else ""
-                inside = outer | {id(item)}
+                inside = outer if each_once else outer | {id(item)}  # `seen` already stops cycles when each_once
                 stack.extend((prefix + child_name, child, inside) for child_name, child in reversed(members))
