@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
+KNOWN_WORKLOADS = ("W1", "W2", "W3", "W4", "W5")  # workloads.py's; not imported, so this script needs no numpy
 
 # Run in the child: build the workload's inputs at the given size and run it once.
 CHILD = """
@@ -55,9 +56,13 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("instructions.py needs valgrind (apt-get install valgrind); it is not on the PATH")
-    sizes = [int(n) for n in args.sizes.split(",")]
+    parts = args.sizes.split(",")
+    sizes = [int(n) for n in parts] if all(n.isdigit() for n in parts) else []
     if len(sizes) != 2 or not 0 < sizes[0] < sizes[1]:
-        sys.exit(f"--sizes needs two sizes, the first smaller, e.g. 500,1500; got {args.sizes!r}")
+        sys.exit(f"--sizes needs two whole sizes, the first smaller, e.g. 500,1500; got {args.sizes!r}")
+    unknown = [w for w in args.workloads.split(",") if w not in KNOWN_WORKLOADS]
+    if unknown:
+        sys.exit(f"unknown workloads {unknown}; choose from {', '.join(KNOWN_WORKLOADS)}")
     small, large = sizes
     print("| workload | numpy instructions per step | tinygrad_edu instructions per step | ratio |")
     print("|---|---|---|---|")

@@ -24,7 +24,6 @@ import ctypes.util
 import gc
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -130,7 +129,8 @@ def peak_memory_mb(workload: str, implementation: str, dtype: str, size: int) ->
     if done.returncode != 0:
         print(f"  memory run of {implementation} on {workload} failed:\n{done.stderr}", file=sys.stderr)
         return None
-    return float(done.stdout.strip().splitlines()[-1])
+    last = done.stdout.strip().splitlines()[-1]
+    return None if last == "unavailable" else float(last)
 
 
 def _resident_kb(field_name: str) -> int:
@@ -164,10 +164,9 @@ def memory_child(spec: str) -> None:
         before = _resident_kb("VmRSS")
         run()
         peak = _resident_kb("VmHWM")
-    except OSError:  # no /proc: fall back to the process-wide maximum
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        run()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except OSError:  # no /proc (not Linux): the high-water mark cannot be reset, so there is no sound number
+        print("unavailable")
+        return
     print(max(peak - before, 0) / 1024)
 
 
@@ -260,6 +259,19 @@ def target_report(cases: list[Case]) -> list[str]:
     return lines
 
 
+def parse_sizes(text: str, chosen: list[str], parser: argparse.ArgumentParser) -> dict[str, int]:
+    """``W4=1000000,W1=2000`` as {workload: size}; anything else is a usage error."""
+    sizes = {}
+    for item in text.split(","):
+        workload, _, size = item.partition("=")
+        if workload not in chosen:
+            parser.error(f"--sizes: {workload!r} is not among the workloads to run ({','.join(chosen)})")
+        if not size.isdigit() or int(size) < 1:
+            parser.error(f"--sizes: {item!r} is not WORKLOAD=SIZE with a whole size of at least 1, e.g. W1=2000")
+        sizes[workload] = int(size)
+    return sizes
+
+
 def main() -> int:
     """Run the chosen cases, print the table and the targets; exit status 1 if any answer disagreed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -292,16 +304,22 @@ def main() -> int:
         print("PyTorch is not installed: its column is skipped (pip install torch==2.13.0)")
         implementations.remove("torch")
 
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        parser.error(f"--json {args.json}: its folder does not exist")
     cases = [c for c in STANDARD_CASES if c[0] in chosen]
     if args.dtype != "standard":
+        if args.dtype == "float32" and "W4" in chosen:
+            print("W4 is skipped in float32: its chain runs on Python floats, which are float64")
         cases = [(w, args.dtype, n) for w, d, n in cases if d == "float64" and not (w == "W4" and args.dtype != "float64")]
+    if not cases:
+        parser.error(f"nothing to run for --workloads {args.workloads} --dtype {args.dtype}")
     if args.smoke:
         cases = list(dict.fromkeys((w, d, SMOKE_SIZES[w]) for w, d, _ in cases))
     if args.sizes:
-        overrides = dict(item.split("=") for item in args.sizes.split(","))
-        if any(w not in WORKLOADS for w in overrides):
-            parser.error(f"--sizes names unknown workloads: {sorted(set(overrides) - set(WORKLOADS))}")
-        cases = list(dict.fromkeys((w, d, int(overrides.get(w, n))) for w, d, n in cases))
+        overrides = parse_sizes(args.sizes, chosen, parser)
+        cases = list(dict.fromkeys((w, d, overrides.get(w, n)) for w, d, n in cases))
     repeats = 1 if args.smoke else args.repeats
 
     print(f"numpy {np.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, one BLAS thread; "

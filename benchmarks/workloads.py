@@ -214,14 +214,14 @@ def torch_versions() -> dict[str, Callable[..., Run]]:
 
 
 WORKLOADS = {
-    "W1": Workload("W1", "single neuron (notebook), 10,000 steps", make_single_neuron,
+    "W1": Workload("W1", "single neuron (notebook), size = training steps", make_single_neuron,
                    {"numpy": hand_numpy.single_neuron, "tinygrad_edu": ours_single_neuron}),
-    "W2": Workload("W2", "XOR 2-4-1 sigmoid MLP, 5,000 steps", make_xor,
+    "W2": Workload("W2", "XOR 2-4-1 sigmoid MLP, size = training steps", make_xor,
                    {"numpy": hand_numpy.mlp_sigmoid, "tinygrad_edu": ours_mlp(nn.Sigmoid)}),
-    "W3": Workload("W3", "784-256-10 ReLU MLP, batch 128, 50 steps", make_mlp,
+    "W3": Workload("W3", "784-256-10 ReLU MLP, batch 128, size = training steps", make_mlp,
                    {"numpy": hand_numpy.mlp_relu, "tinygrad_edu": ours_mlp(nn.ReLU)}),
-    "W4": Workload("W4", "chain y = y * 1.0001 + 0.0001, forward + backward", make_chain,
+    "W4": Workload("W4", "chain y = y * 1.0001 + 0.0001, forward + backward, size = links", make_chain,
                    {"numpy": hand_numpy.chain, "tinygrad_edu": ours_chain}),
-    "W5": Workload("W5", "(a * b + c).sum().backward() on 1-element arrays", make_tiny,
+    "W5": Workload("W5", "(a * b + c).sum().backward() on 1-element arrays, size = iterations", make_tiny,
                    {"numpy": hand_numpy.tiny_ops, "tinygrad_edu": ours_tiny}),
 }

@@ -1,4 +1,5 @@
-"""benchmarks/run.py's ``agree``: the check that keeps a fast wrong answer out of the timing table."""
+"""benchmarks/run.py: ``agree`` (the check that keeps a fast wrong answer out of the timing table), its
+option checks and memory measurement, and the instruction counter."""
 
 import re
 import sys
@@ -98,3 +99,33 @@ def test_instruction_count_grows_with_the_number_of_steps():
     small = instructions.count("W5", "tinygrad_edu", 10)
     large = instructions.count("W5", "tinygrad_edu", 50)
     assert large - small > 40 * 10_000
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--repeats", "0"], "--repeats must be at least 1"),
+    (["--workloads", "W4", "--dtype", "float32"], "nothing to run"),
+    (["--sizes", "W1"], "is not WORKLOAD=SIZE"),
+    (["--sizes", "W1=abc"], "is not WORKLOAD=SIZE"),
+    (["--sizes", "W1=0"], "is not WORKLOAD=SIZE"),
+    (["--workloads", "W1", "--sizes", "W2=30"], "'W2' is not among the workloads to run"),
+    (["--json", "/nonexistent-folder/x.json"], "its folder does not exist"),
+], ids=["repeats", "nothing", "no-size", "not-a-number", "zero", "not-chosen", "json-folder"])
+def test_bad_options_are_usage_errors_before_any_work(options, message):
+    """Each bad option stops run.py at once with a usage error (exit status 2) that names it."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    done = subprocess.run([sys.executable, str(script), *options], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_memory_is_unavailable_rather_than_wrong_without_proc(monkeypatch, capsys):
+    """Without /proc the high-water mark cannot be reset, so the memory run says 'unavailable' (shown as no
+    memory in the table) instead of a process-wide maximum that would read 0."""
+    def no_proc(path, *args, **kwargs):
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(run, "open", no_proc, raising=False)
+    run.memory_child("W5:tinygrad_edu:float64:20")
+    assert capsys.readouterr().out.strip() == "unavailable"
