@@ -200,12 +200,21 @@ sigmoid = Operation("sigmoid", _sigmoid,
 tanh = Operation("tanh", np.tanh,
                  lambda g, x, out: g * (1 - out * out))
 
-# Rules that let the gradient through only where a condition holds use where(),
-# not a multiplication by a 0/1 mask: an infinite g times 0 would be NaN (as
-# for sqrt(relu(x)) at x <= 0), where PyTorch gives 0.
+def _masked(g: Any, keep: Any) -> Any:
+    """g where ``keep`` holds, exactly 0 elsewhere: the rule of every operation that passes some elements on.
+
+    Multiplying by the 0/1 mask is the fast way (np.where takes several times
+    as long), but an infinite g times 0 would be NaN where PyTorch gives 0 (as
+    for sqrt(relu(x)) at x <= 0). So where() takes over when g has an
+    infinity or a NaN, and for Values (under create_graph).
+    """
+    if type(g) is np.ndarray and np.isfinite(g).all():
+        return g * keep
+    return where(keep, g, 0.0)
+
 
 relu = Operation("relu", lambda x: np.maximum(x, 0),
-                 lambda g, x, out: where(_data(out) <= 0, 0.0, g))  # NaN passes g on, as in PyTorch
+                 lambda g, x, out: _masked(g, ~(_data(out) <= 0)))  # NaN passes g on, as in PyTorch
 
 
 def _inside(x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
@@ -219,7 +228,7 @@ def _inside(x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
 
 
 clip = Operation("clip", np.clip,
-                 lambda g, x, lo, hi, out: where(_inside(_data(x), lo, hi), g, 0.0), None, None)
+                 lambda g, x, lo, hi, out: _masked(g, _inside(_data(x), lo, hi)), None, None)
 
 
 def _unless_below(g: Any, x: Any, y: Any) -> Any:
@@ -238,8 +247,8 @@ minimum = Operation("minimum", np.minimum,
                     lambda g, a, b, out: _unless_below(g, a, b))
 
 _where = Operation("where", np.where, None,
-                   lambda g, condition, x, y, out: where(condition, g, 0.0),
-                   lambda g, condition, x, y, out: where(condition, 0.0, g))
+                   lambda g, condition, x, y, out: _masked(g, condition),
+                   lambda g, condition, x, y, out: _masked(g, ~condition))
 
 
 def where(condition: Any, x: Any, y: Any) -> Any:
@@ -327,7 +336,7 @@ def _extreme_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: An
     # result is NaN (numpy's max and min propagate NaN), it goes to the NaNs, as in PyTorch.
     top = _data(out) if keepdims else _data(out).reshape(_kept_shape(x.shape, axes))
     is_top = (_data(x) == top) | (np.isnan(_data(x)) & np.isnan(top))
-    return where(is_top, _unreduce(g, x.shape, axes, keepdims), 0.0) / is_top.sum(axis=axes, keepdims=True)
+    return _masked(_unreduce(g, x.shape, axes, keepdims), is_top) / is_top.sum(axis=axes, keepdims=True)
 
 
 reduce_max = Operation("max", lambda x, axes, keepdims: x.max(axis=axes, keepdims=keepdims),
