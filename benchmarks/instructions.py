@@ -57,7 +57,7 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         sys.exit("instructions.py needs valgrind (apt-get install valgrind); it is not on the PATH")
     parts = args.sizes.split(",")
-    sizes = [int(n) for n in parts] if all(n.isdigit() for n in parts) else []
+    sizes = [int(n) for n in parts] if all(n.isascii() and n.isdigit() for n in parts) else []
     if len(sizes) != 2 or not 0 < sizes[0] < sizes[1]:
         sys.exit(f"--sizes needs two whole sizes, the first smaller, e.g. 500,1500; got {args.sizes!r}")
     unknown = [w for w in args.workloads.split(",") if w not in KNOWN_WORKLOADS]

@@ -259,14 +259,16 @@ def target_report(cases: list[Case]) -> list[str]:
     return lines
 
 
-def parse_sizes(text: str, chosen: list[str], parser: argparse.ArgumentParser) -> dict[str, int]:
+def parse_sizes(text: str, running: list[str], parser: argparse.ArgumentParser) -> dict[str, int]:
     """``W4=1000000,W1=2000`` as {workload: size}; anything else is a usage error."""
     sizes = {}
     for item in text.split(","):
         workload, _, size = item.partition("=")
-        if workload not in chosen:
-            parser.error(f"--sizes: {workload!r} is not among the workloads to run ({','.join(chosen)})")
-        if not size.isdigit() or int(size) < 1:
+        if workload not in running:
+            parser.error(f"--sizes: {workload!r} is not among the workloads to run ({','.join(running)})")
+        if workload in sizes:
+            parser.error(f"--sizes: {workload} is given more than one size")
+        if not (size.isascii() and size.isdigit()) or int(size) < 1:  # isdigit alone takes '²' and '١'
             parser.error(f"--sizes: {item!r} is not WORKLOAD=SIZE with a whole size of at least 1, e.g. W1=2000")
         sizes[workload] = int(size)
     return sizes
@@ -306,6 +308,8 @@ def main() -> int:
 
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    if args.json and (os.path.isdir(args.json) or args.json.endswith(os.sep)):
+        parser.error(f"--json {args.json}: give a file to write, not a folder")
     if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
         parser.error(f"--json {args.json}: its folder does not exist")
     cases = [c for c in STANDARD_CASES if c[0] in chosen]
@@ -318,7 +322,7 @@ def main() -> int:
     if args.smoke:
         cases = list(dict.fromkeys((w, d, SMOKE_SIZES[w]) for w, d, _ in cases))
     if args.sizes:
-        overrides = parse_sizes(args.sizes, chosen, parser)
+        overrides = parse_sizes(args.sizes, list(dict.fromkeys(w for w, _, _ in cases)), parser)
         cases = list(dict.fromkeys((w, d, overrides.get(w, n)) for w, d, n in cases))
     repeats = 1 if args.smoke else args.repeats
 

@@ -108,8 +108,14 @@ def test_instruction_count_grows_with_the_number_of_steps():
     (["--sizes", "W1=abc"], "is not WORKLOAD=SIZE"),
     (["--sizes", "W1=0"], "is not WORKLOAD=SIZE"),
     (["--workloads", "W1", "--sizes", "W2=30"], "'W2' is not among the workloads to run"),
+    (["--sizes", "W1=\u00b2"], "is not WORKLOAD=SIZE"),
+    (["--sizes", "W1=5,W1=7"], "W1 is given more than one size"),
+    (["--workloads", "W1,W4", "--dtype", "float32", "--sizes", "W4=10"], "'W4' is not among the workloads to run"),
     (["--json", "/nonexistent-folder/x.json"], "its folder does not exist"),
-], ids=["repeats", "nothing", "no-size", "not-a-number", "zero", "not-chosen", "json-folder"])
+    (["--json", "/nonexistent-folder/"], "give a file to write, not a folder"),
+    (["--json", "/"], "give a file to write, not a folder"),
+], ids=["repeats", "nothing", "no-size", "not-a-number", "zero", "not-chosen", "superscript", "twice",
+        "not-run-in-float32", "json-folder", "json-trailing-slash", "json-existing-folder"])
 def test_bad_options_are_usage_errors_before_any_work(options, message):
     """Each bad option stops run.py at once with a usage error (exit status 2) that names it."""
     import subprocess

@@ -819,6 +819,30 @@ def test_min_gradients_have_no_negative_zeros():
     assert not np.signbit(w.grad).any()
 
 
+MASKING_CASES = {
+    "relu": lambda v: v.relu(),
+    "clip": lambda v: v.clip(min=0.0, max=2.5),
+    "where, first": lambda v: tg.where(v.data > 0, v, 7.0),
+    "where, second": lambda v: tg.where(v.data <= 0, 7.0, v),
+    "max": lambda v: v.max(),
+    "min": lambda v: v.min(),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", sorted(MASKING_CASES))
+def test_masking_rules_give_positive_zeros_for_negative_gradients(case, dtype):
+    """Elements a masking rule passes nothing to get 0.0, as in PyTorch, even when the gradient is negative
+    (a negative gradient times a 0 mask would be -0.0)."""
+    v = Value(np.array([-1.0, 3.0, 0.5, -2.0], dtype=dtype))
+    out = MASKING_CASES[case](v)
+    out.backward(np.full(out.shape, -2.0, dtype=dtype))
+    zeros = v.grad == 0
+    assert zeros.any() and (~zeros).any()
+    assert not np.signbit(v.grad[zeros]).any(), v.grad
+    assert v.grad.dtype == dtype
+
+
 def test_logsumexp_over_an_empty_axis_keeps_float32():
     """The -inf that logsumexp gives over an empty axis is float32 for a float32 Value."""
     x = Value(np.zeros((2, 0), np.float32))

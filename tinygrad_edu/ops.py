@@ -209,7 +209,9 @@ def _masked(g: Any, keep: Any) -> Any:
     infinity or a NaN, and for Values (under create_graph).
     """
     if type(g) is np.ndarray and np.isfinite(g).all():
-        return g * keep
+        masked = g * keep
+        masked += 0.0  # a negative g times 0 is -0.0; PyTorch (and where) give 0.0
+        return masked
     return where(keep, g, 0.0)
 
 
@@ -336,7 +338,7 @@ def _extreme_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: An
     # result is NaN (numpy's max and min propagate NaN), it goes to the NaNs, as in PyTorch.
     top = _data(out) if keepdims else _data(out).reshape(_kept_shape(x.shape, axes))
     is_top = (_data(x) == top) | (np.isnan(_data(x)) & np.isnan(top))
-    return _masked(_unreduce(g, x.shape, axes, keepdims), is_top) / is_top.sum(axis=axes, keepdims=True)
+    return _masked(_unreduce(g, x.shape, axes, keepdims), is_top) / is_top.sum(axis=axes, keepdims=True, dtype=_data(x).dtype)
 
 
 reduce_max = Operation("max", lambda x, axes, keepdims: x.max(axis=axes, keepdims=keepdims),
