@@ -338,7 +338,8 @@ def _extreme_rule(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool, out: An
     # result is NaN (numpy's max and min propagate NaN), it goes to the NaNs, as in PyTorch.
     top = _data(out) if keepdims else _data(out).reshape(_kept_shape(x.shape, axes))
     is_top = (_data(x) == top) | (np.isnan(_data(x)) & np.isnan(top))
-    return _masked(_unreduce(g, x.shape, axes, keepdims), is_top) / is_top.sum(axis=axes, keepdims=True, dtype=_data(x).dtype)
+    shares = is_top.sum(axis=axes, keepdims=True, dtype=_data(x).dtype)  # x's dtype: float32 stays float32
+    return _masked(_unreduce(g, x.shape, axes, keepdims), is_top) / shares
 
 
 reduce_max = Operation("max", lambda x, axes, keepdims: x.max(axis=axes, keepdims=keepdims),
