@@ -543,7 +543,7 @@ def _reducible_axes(x: Value, axis: Axis, op: str) -> tuple[int, ...]:
     empty = [a for a in axes if x.shape[a] == 0]
     if empty:
         raise ValueError(f"{op}: axis {empty[0]} of a Value of shape {x.shape} is empty, "
-                         "and an empty slice has no maximum")
+                         "and an empty slice has no largest or smallest element")
     return axes
 
 
