@@ -50,19 +50,20 @@ def count(workload: str, implementation: str, size: int) -> int:
 
 
 def main() -> None:
+    """Count the instructions per step of each chosen workload, hand-written numpy against tinygrad_edu."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workloads", default="W1,W2,W5", help="comma-separated (default: W1,W2,W5)")
     parser.add_argument("--sizes", default="500,1500", help="the two sizes to run each workload at")
     args = parser.parse_args()
-    if shutil.which("valgrind") is None:
-        sys.exit("instructions.py needs valgrind (apt-get install valgrind); it is not on the PATH")
     parts = args.sizes.split(",")
     sizes = [int(n) for n in parts] if all(n.isascii() and n.isdigit() for n in parts) else []
     if len(sizes) != 2 or not 0 < sizes[0] < sizes[1]:
-        sys.exit(f"--sizes needs two whole sizes, the first smaller, e.g. 500,1500; got {args.sizes!r}")
+        parser.error(f"--sizes needs two whole sizes, the first smaller, e.g. 500,1500; got {args.sizes!r}")
     unknown = [w for w in args.workloads.split(",") if w not in KNOWN_WORKLOADS]
     if unknown:
-        sys.exit(f"unknown workloads {unknown}; choose from {', '.join(KNOWN_WORKLOADS)}")
+        parser.error(f"unknown workloads {unknown}; choose from {', '.join(KNOWN_WORKLOADS)}")
+    if shutil.which("valgrind") is None:
+        sys.exit("instructions.py needs valgrind (apt-get install valgrind); it is not on the PATH")
     small, large = sizes
     print("| workload | numpy instructions per step | tinygrad_edu instructions per step | ratio |")
     print("|---|---|---|---|")

@@ -181,14 +181,17 @@ def measure(case: Case, implementations: list[str], repeats: int, memory: bool, 
     for implementation in available:
         case.measurements[implementation] = Measurement(implementation)
         run_once(case.workload, implementation, case.dtype, min(warmup, case.size))
-    results: dict[str, list[np.ndarray]] = {}
+    answers: dict[str, list[list[np.ndarray]]] = {i: [] for i in available}  # every round's answer
     for _ in range(repeats):
         for implementation in available:
-            elapsed, results[implementation] = run_once(case.workload, implementation, case.dtype, case.size)
+            elapsed, answer = run_once(case.workload, implementation, case.dtype, case.size)
             case.measurements[implementation].times.append(elapsed)
+            answers[implementation].append(answer)
     for implementation in available:
         m = case.measurements[implementation]
-        m.note = agree(results[implementation], results["numpy"], case.dtype, implementation)
+        notes = (agree(mine, reference, case.dtype, implementation)
+                 for mine, reference in zip(answers[implementation], answers["numpy"]))
+        m.note = next((note for note in notes if note), "")
         m.agrees = not m.note
         if memory:
             m.peak_mb = peak_memory_mb(case.workload, implementation, case.dtype, case.size)
@@ -326,8 +329,10 @@ def main() -> int:
         cases = list(dict.fromkeys((w, d, overrides.get(w, n)) for w, d, n in cases))
     repeats = 1 if args.smoke else args.repeats
 
+    fewer = sorted({f"{w} at {n:,}: {MAX_REPEATS[w, n]}" for w, _, n in cases
+                    if MAX_REPEATS.get((w, n), repeats) < repeats})
     print(f"numpy {np.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, one BLAS thread; "
-          f"median of {repeats} rounds after a warm-up (W4 at a million: 3)\n")
+          f"median of {repeats} round{'s' if repeats > 1 else ''} after a warm-up" + (f" ({', '.join(fewer)})" if fewer else "") + "\n")
     results = []
     for workload, dtype, size in cases:
         case = Case(workload, dtype, size)

@@ -44,8 +44,8 @@ def main() -> None:
     for i, (wi, xi) in enumerate(zip(w, args.inputs), start=1):
         by_hand = (o - y) * o * (1 - o) * xi + 0.0  # + 0.0 turns -0.0 into 0.0
         print(f"dloss/dw{i}   {by_hand:<+44.10f}{wi.grad.item() + 0.0:+.10f}")
-    print(f"\nintermediate gradients: dloss/dout = {out.grad.item():+.10f} (= out - y = {o - y:+.10f})")
-    print(f"                        dloss/dz   = {z.grad.item():+.10f} (= (out - y) * out * (1 - out))")
+    print(f"\nintermediate gradients: dloss/dout = {out.grad.item() + 0.0:+.10f} (= out - y = {o - y + 0.0:+.10f})")
+    print(f"                        dloss/dz   = {z.grad.item() + 0.0:+.10f} (= (out - y) * out * (1 - out))")
 
 
 if __name__ == "__main__":

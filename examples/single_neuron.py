@@ -17,6 +17,8 @@ Run:  python examples/single_neuron.py [--graph neuron.svg]
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
 
 import numpy as np
 
@@ -31,12 +33,52 @@ def notebook_initial_weights() -> np.ndarray:
     return 2 * np.random.RandomState(42).random_sample((3, 1)) - 1
 
 
+# The three argparse types below are small enough to repeat in each example that needs them, so that
+# every example reads, runs and can be copied on its own.
+
+
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (with no step there is no loss to draw)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def learning_rate(text: str) -> float:
+    """An argparse type: a finite number above 0 (float() also accepts 'nan' and 'inf')."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
+    return number
+
+
+def graph_path(text: str) -> str:
+    """An argparse type: a file name ending in .svg or .png (what viz.draw writes), in a folder that exists.
+
+    Checked here, so that a bad name stops the script before training, not after it.
+    """
+    path = Path(text)
+    if path.suffix.lower() not in (".svg", ".png"):
+        raise argparse.ArgumentTypeError(f"must end in .svg or .png, got {text!r}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} does not exist")
+    return text
+
+
 def main() -> None:
     """Train the neuron as the notebook does and print its numbers."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=10_000, help="training steps (default: 10000)")
-    parser.add_argument("--lr", type=float, default=1.0, help="learning rate (default: 1, as the notebook)")
-    parser.add_argument("--graph", metavar="PATH", help="also draw the graph of the loss to PATH (.svg or .png)")
+    parser.add_argument("--steps", type=at_least_one, default=10_000, help="training steps (default: 10000)")
+    parser.add_argument("--lr", type=learning_rate, default=1.0, help="learning rate (default: 1, as the notebook)")
+    parser.add_argument("--graph", metavar="PATH", type=graph_path,
+                        help="also draw the graph of the loss to PATH (.svg or .png)")
     args = parser.parse_args()
 
     linear = nn.Linear(3, 1, bias=False)

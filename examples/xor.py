@@ -12,7 +12,9 @@ Run:  python examples/xor.py [--plot xor.png] [--seed N] [--steps N]
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -59,7 +61,9 @@ def truth_table(model: nn.Module, title: str) -> bool:
     print("  x1  x2 | XOR | output")
     verdicts = []
     for (x1, x2), target, out in zip(INPUTS.astype(int), TARGETS.ravel().astype(int), outputs):
-        if abs(out - 0.5) < 1e-3:
+        if not np.isfinite(out):
+            verdicts.append("WRONG")  # a nan (or infinite) output is no answer, whatever the target
+        elif abs(out - 0.5) < 1e-3:
             verdicts.append("undecided")
         else:
             verdicts.append("right" if (out > 0.5) == (target == 1) else "WRONG")
@@ -92,25 +96,61 @@ def plot(model: nn.Module, losses: list[float], path: str) -> None:
     print(f"\nplot written to {path}")
 
 
-def at_least_one(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
+def whole_number(text: str, smallest: int) -> int:
+    """int(text), or an argparse error when it is not a whole number of at least smallest."""
     try:
         number = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    if number < smallest:
+        raise argparse.ArgumentTypeError(f"must be at least {smallest}, got {number}")
     return number
+
+
+def at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    return whole_number(text, 1)
+
+
+def at_least_zero(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    return whole_number(text, 0)
+
+
+def learning_rate(text: str) -> float:
+    """An argparse type: a finite number above 0 (float() also accepts 'nan' and 'inf')."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
+    return number
+
+
+def plot_path(text: str) -> str:
+    """An argparse type: a file name ending in .png, .svg or .pdf, in a folder that exists.
+
+    Checked here, so that a bad name stops the script before training, not after it.
+    """
+    path = Path(text)
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):  # matplotlib picks the format from the extension
+        raise argparse.ArgumentTypeError(f"must end in .png, .svg or .pdf, got {text!r}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} does not exist")
+    return text
 
 
 def main() -> None:
     """Train one neuron and then a 2-4-1 network on XOR, and print both truth tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default: 0)")
+    parser.add_argument("--seed", type=at_least_zero, default=0, help="seed for the initial weights (default: 0)")
     parser.add_argument("--steps", type=at_least_one, default=5000, help="training steps for each model (default: 5000)")
-    parser.add_argument("--lr", type=float, default=1.0, help="learning rate (default: 1.0)")
+    parser.add_argument("--lr", type=learning_rate, default=1.0, help="learning rate (default: 1.0)")
     parser.add_argument("--hidden", type=at_least_one, default=4, help="hidden neurons of the network (default: 4)")
-    parser.add_argument("--plot", metavar="PATH", help="save the loss curve and decision boundary as a PNG")
+    parser.add_argument("--plot", metavar="PATH", type=plot_path,
+                        help="save the loss curve and decision boundary to PATH; the format follows the extension "
+                             "(.png, .svg or .pdf)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args()
 

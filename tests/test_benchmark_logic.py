@@ -126,6 +126,22 @@ def test_bad_options_are_usage_errors_before_any_work(options, message):
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("options, message", [
+    (["--sizes", "5"], "--sizes needs two whole sizes"),
+    (["--sizes", "1500,500"], "--sizes needs two whole sizes"),
+    (["--sizes", "5,\u00b9\u2070"], "--sizes needs two whole sizes"),
+    (["--workloads", "W1,W9"], "unknown workloads ['W9']"),
+], ids=["one-size", "larger-first", "superscript", "unknown-workload"])
+def test_instruction_counter_refuses_bad_options_as_usage_errors(options, message):
+    """benchmarks/instructions.py: bad options stop it with a usage error (exit status 2), valgrind or not."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "instructions.py"
+    done = subprocess.run([sys.executable, str(script), *options], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
 def test_memory_is_unavailable_rather_than_wrong_without_proc(monkeypatch, capsys):
     """Without /proc the high-water mark cannot be reset, so the memory run says 'unavailable' (shown as no
     memory in the table) instead of a process-wide maximum that would read 0."""
@@ -135,3 +151,31 @@ def test_memory_is_unavailable_rather_than_wrong_without_proc(monkeypatch, capsy
     monkeypatch.setattr(run, "open", no_proc, raising=False)
     run.memory_child("W5:tinygrad_edu:float64:20")
     assert capsys.readouterr().out.strip() == "unavailable"
+
+
+@pytest.mark.parametrize("wrong_call", [None, 2, 3], ids=["all-right", "first-round-wrong", "last-round-wrong"])
+def test_a_wrong_answer_in_any_round_fails_the_run(monkeypatch, capsys, wrong_call):
+    """run.py as a whole: when tinygrad_edu's answer is off by 1e-6 in any timed round (call 1 is the
+    warm-up), the table says WRONG RESULT and the exit status is 1; when every answer is right, 0."""
+    right = run.WORKLOADS["W5"].implementations["tinygrad_edu"]
+    calls = []
+
+    def sometimes_wrong(**inputs):
+        timed = right(**inputs)
+
+        def timed_run():
+            answer = timed()
+            calls.append(len(calls) + 1)
+            return [a + 1e-6 for a in answer] if calls[-1] == wrong_call else answer
+        return timed_run
+
+    monkeypatch.setitem(run.WORKLOADS["W5"].implementations, "tinygrad_edu", sometimes_wrong)
+    monkeypatch.setattr(sys, "argv", ["run.py", "--workloads", "W5", "--sizes", "W5=5", "--repeats", "2",
+                                      "--implementations", "numpy,tinygrad_edu", "--no-memory"])
+    status = run.main()
+    out = capsys.readouterr().out
+    assert calls == [1, 2, 3]
+    if wrong_call is None:
+        assert status == 0 and "WRONG RESULT" not in out
+    else:
+        assert status == 1 and "WRONG RESULT: tinygrad_edu on W5 float64: result 0 differs" in out

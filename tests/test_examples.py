@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from tinygrad_edu import nn
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"[-+]?\d+\.\d+"
@@ -130,6 +133,14 @@ def test_chain_rule_by_hand_equals_backward(args):
         assert columns[0][0] == "-0.0772537204"
 
 
+def test_chain_rule_prints_no_negative_zero():
+    """Where the sigmoid saturates (out = y = 1) every gradient is 0, and all nine numbers print as
+    +0.0000000000, the intermediate gradients too, never as -0.0000000000."""
+    out = run_example("examples/chain_rule.py", "--inputs", "1000", "1000", "1000", "--target", "1")
+    assert "-0.0000000000" not in out
+    assert out.count("+0.0000000000") == 9
+
+
 @pytest.mark.parametrize("script, options", [
     ("examples/single_neuron.py", ["--steps", "--lr", "--graph"]),
     ("examples/xor.py", ["--seed", "--steps", "--lr", "--hidden", "--plot", "--no-progress"]),
@@ -143,12 +154,61 @@ def test_help(script, options):
         assert option in out
 
 
-@pytest.mark.parametrize("option", ["--steps", "--hidden"])
-def test_xor_refuses_counts_below_one(option):
-    """--steps 0 (nothing to report a loss from) and --hidden 0 are usage errors naming the option, not a
-    traceback."""
-    result = subprocess.run([sys.executable, "examples/xor.py", option, "0"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=30)
-    assert result.returncode == 2
-    assert f"argument {option}: must be at least 1, got 0" in result.stderr
+USAGE_ERRORS = [  # (script, option, bad value, what stderr says)
+    ("xor.py", "--steps", "0", "must be at least 1, got 0"),  # no step, no loss to report
+    ("xor.py", "--hidden", "0", "must be at least 1, got 0"),
+    ("xor.py", "--seed", "-1", "must be at least 0, got -1"),
+    ("xor.py", "--seed", "1.5", "must be a whole number"),
+    ("xor.py", "--lr", "-1", "must be a finite number above 0"),
+    ("xor.py", "--lr", "0", "must be a finite number above 0"),
+    ("xor.py", "--lr", "nan", "must be a finite number above 0"),
+    ("xor.py", "--lr", "inf", "must be a finite number above 0"),
+    ("xor.py", "--plot", "xor.txt", "must end in .png, .svg or .pdf"),
+    ("xor.py", "--plot", "xor", "must end in .png, .svg or .pdf"),
+    ("xor.py", "--plot", "", "must end in .png, .svg or .pdf"),
+    ("xor.py", "--plot", "missing/xor.png", "the folder 'missing' does not exist"),
+    ("single_neuron.py", "--steps", "-5", "must be at least 1, got -5"),
+    ("single_neuron.py", "--steps", "0", "must be at least 1, got 0"),  # no step, no loss to draw
+    ("single_neuron.py", "--lr", "-1", "must be a finite number above 0"),
+    ("single_neuron.py", "--lr", "nan", "must be a finite number above 0"),
+    ("single_neuron.py", "--lr", "inf", "must be a finite number above 0"),
+    ("single_neuron.py", "--graph", "neuron.txt", "must end in .svg or .png"),
+    ("single_neuron.py", "--graph", "neuron.dot", "must end in .svg or .png"),
+    ("single_neuron.py", "--graph", "neuron", "must end in .svg or .png"),
+    ("single_neuron.py", "--graph", "missing/neuron.svg", "the folder 'missing' does not exist"),
+]
+
+
+@pytest.mark.parametrize("script, option, value, message", USAGE_ERRORS,
+                         ids=[f"{script} {option} {value!r}" for script, option, value, _ in USAGE_ERRORS])
+def test_bad_options_are_usage_errors(tmp_path, script, option, value, message):
+    """A bad option stops the example before any training with argparse's usage error (exit status 2) naming
+    the option, not a traceback. It runs in an empty folder, so that 'missing/' is missing and nothing a
+    faulty run might write lands in the repository."""
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / script), option, value], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert f"argument {option}: {message}" in result.stderr
     assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing trained, nothing printed
+
+
+def load_example(name):
+    """examples/<name>.py imported as a module, so that a test can call its functions."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_xor_truth_table_calls_nan_wrong(capsys):
+    """An output of nan is on neither side of 0.5, so every row says WRONG (a target-0 row once said
+    right, since nan > 0.5 and target == 1 are both False) and the table does not count as learned."""
+    xor = load_example("xor")
+    layer = nn.Linear(2, 1)
+    layer.load_state_dict({"weight": np.full((1, 2), np.nan), "bias": np.zeros(1)})
+    with np.errstate(invalid="ignore"):  # nan in, nan out: numpy's warning says nothing new here
+        learned = xor.truth_table(nn.Sequential(layer, nn.Sigmoid()), "nan everywhere")
+    rows = capsys.readouterr().out.splitlines()[-4:]
+    assert [row.split("|")[-1].split() for row in rows] == [["nan", "WRONG"]] * 4
+    assert not learned

@@ -358,3 +358,20 @@ def test_adam_with_a_small_beta1_keeps_a_shrinking_gradient_exact(dtype, beta1):
     np.testing.assert_allclose(p.data, theirs.detach().numpy(), rtol=rtol)
     if beta1 == 0.0:
         assert ours_opt.state[0]["m"][0] == dtype(1e-7)
+
+
+def test_module_walks_and_repr_match_torch():
+    """named_children, named_modules, the order of apply and the printed tree, for a model with a layer used
+    twice and a nested Sequential, are PyTorch's."""
+    def build(lib):
+        shared = lib.nn.Linear(2, 2)
+        return lib.nn.Sequential(shared, lib.nn.ReLU(), shared, lib.nn.Sequential(lib.nn.Linear(2, 1), lib.nn.Sigmoid()))
+
+    ours, theirs = build(tg), build(torch)
+    assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+    our_order, their_order = [], []
+    ours.apply(lambda m: our_order.append(type(m).__name__))
+    theirs.apply(lambda m: their_order.append(type(m).__name__))
+    assert our_order == their_order
+    assert repr(ours) == repr(theirs)

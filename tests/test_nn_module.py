@@ -9,6 +9,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Value, nn
+from helpers import raises
 
 
 class Affine(nn.Module):
@@ -332,7 +333,7 @@ def test_a_subclass_of_sequential_keeps_its_own_parameters():
     model = Scaled()
     assert [name for name, _ in model.named_parameters()] == [
         "scale", "0.weight", "0.bias", "head.weight", "head.bias"]
-    assert [name for name, _ in model.named_children()] == ["0", "scale", "head"]
+    assert [name for name, _ in model.named_children()] == ["0", "head"]  # modules only, as in PyTorch
     assert [name for name, _ in model[:1].named_parameters()] == ["0.weight", "0.bias"]
     assert "(head): Linear" in repr(model)
 
@@ -500,3 +501,87 @@ def test_a_slice_of_a_sequential_keeps_the_names_of_its_modules():
     legacy = nn.Sequential(nn.Tanh(), nn.Linear(1, 1))
     del legacy.__dict__["_names"]  # as a Sequential pickled by an older version comes back
     assert list(legacy[1:].state_dict()) == ["1.weight", "1.bias"]
+
+
+# ---------------------------------------------------------------------- PyTorch's module-walking names
+
+
+def test_children_are_the_modules_directly_inside_each_once():
+    """named_children gives modules only (not Values, sizes or flags), the ones in lists and dicts too, each once
+    under its first name; it does not look inside them. children() is the same modules without names."""
+    net = Net()
+    assert [name for name, _ in net.named_children()] == ["hidden", "layers.0", "layers.1", "layers.2",
+                                                          "blocks.a", "blocks.b"]
+    assert list(nn.Linear(2, 3).named_children()) == []
+    shared = nn.Linear(2, 2)
+    tied = nn.Sequential(shared, nn.ReLU(), shared)
+    assert [name for name, _ in tied.named_children()] == ["0", "1"]
+    assert list(tied.children()) == [shared, tied[1]]
+
+
+def test_named_modules_and_apply_visit_every_module_once():
+    """named_modules: the module itself as "", then every module inside, parents first; apply calls its
+    function on each module's children (theirs first) and then on the module, each once, and returns it."""
+    inner = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    model = nn.Sequential(inner, nn.Linear(2, 1), inner)
+    assert [name for name, _ in model.named_modules()] == ["", "0", "0.0", "0.1", "1"]
+    assert model.modules() == [m for _, m in model.named_modules()]
+    visited = []
+    assert model.apply(visited.append) is model
+    assert visited == [inner[0], inner[1], inner, model[1], model]
+
+
+def test_repr_shows_a_module_under_each_of_its_names():
+    """A layer used twice is printed twice, as PyTorch prints it (state_dict lists it twice too)."""
+    shared = nn.Linear(2, 2)
+    text = repr(nn.Sequential(shared, nn.ReLU(), shared))
+    assert "(0): Linear(in_features=2" in text and "(2): Linear(in_features=2" in text
+
+
+def test_a_parameter_cannot_be_replaced_by_an_array():
+    """layer.weight = array would silently stop training the weight and drop it from state_dict: a TypeError,
+    naming the module and the attribute, and the parameter stays. A Value or None may replace it."""
+    layer = nn.Linear(2, 2)
+    weight = layer.weight
+    with raises(TypeError, "Linear", "'weight'", "ndarray", "weight.data[...]"):
+        layer.weight = weight.data * 2
+    assert layer.weight is weight and [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    replacement = Value(np.zeros((2, 2)))
+    layer.weight = replacement
+    assert layer.parameters()[0] is replacement
+    layer.bias = None
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    layer.note = "anything"  # attributes that are not parameters are free
+    layer.note = 3
+
+
+@pytest.mark.parametrize("mode", ["False", 0, None, 1.0])
+def test_train_refuses_modes_that_are_not_booleans(mode):
+    """train("False") would leave the model training: anything but True/False is a ValueError, changing nothing."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh()).eval()
+    with raises(ValueError, "train", "True or False", repr(mode)):
+        model.train(mode)
+    assert not any(m.training for m in model.modules())
+    assert model.train(np.bool_(True)).training is True and model[1].training is True
+
+
+def test_linear_refuses_a_value_of_another_dtype():
+    """A float32 layer given a float64 Value (or the reverse) raises, as PyTorch does: numpy would compute
+    in float64 from there on without a word. Plain arrays and lists take the layer's dtype."""
+    small, large = nn.Linear(3, 2, dtype=np.float32), nn.Linear(3, 2)
+    with raises(TypeError, "Linear", "float64", "float32"):
+        small(Value(np.ones(3)))
+    with raises(TypeError, "Linear", "float32", "float64"):
+        large(Value(np.ones(3, dtype=np.float32)))
+    assert small(np.ones(3)).dtype == np.float32 and small([1, 2, 3]).dtype == np.float32
+    assert large(np.ones(3, dtype=np.float16)).dtype == np.float64
+
+
+@pytest.mark.parametrize("data", [np.array([1 + 2j, 0, 0]), ["1", "2", "3"], np.array([1, None, 2], dtype=object),
+                                  np.array([1, 2, 3], dtype="datetime64[s]"), [[1, 2, 3], [4, 5]]],
+                         ids=["complex", "strings", "objects", "dates", "ragged"])
+def test_linear_refuses_input_that_is_not_real_numbers(data):
+    """Input that is not real numbers is an error naming Linear, not a silent cast (complex lost its imaginary
+    part, strings were parsed, None became NaN)."""
+    with pytest.raises((TypeError, ValueError), match="^Linear: "):
+        nn.Linear(3, 2)(data)

@@ -72,6 +72,24 @@ def test_zero_grad_sets_gradients_to_none():
         np.testing.assert_array_equal(p.data, before[name])
 
 
+@pytest.mark.parametrize("owner", ["optimizer", "module"])
+def test_zero_grad_without_set_to_none_fills_the_same_arrays_with_zeros(owner):
+    """zero_grad(set_to_none=False), PyTorch's other way: each gradient array is kept and filled with 0;
+    a parameter without a gradient keeps None."""
+    layer, unused = nn.Linear(2, 1), Value(np.ones(3))
+    opt = optim.SGD([*layer.parameters(), unused], lr=0.1)
+    layer(np.ones((1, 2))).sum().backward()
+    arrays = [p.grad for p in layer.parameters()]
+    assert all(np.any(a != 0) for a in arrays)
+    (opt if owner == "optimizer" else layer).zero_grad(set_to_none=False)
+    for p, a in zip(layer.parameters(), arrays):
+        assert p.grad is a
+        np.testing.assert_array_equal(a, np.zeros_like(a))
+    assert unused.grad is None
+    (opt if owner == "optimizer" else layer).zero_grad()
+    assert all(p.grad is None for p in layer.parameters())
+
+
 @pytest.mark.parametrize("make", [
     lambda p: optim.SGD(p, lr=-0.1),
     lambda p: optim.SGD(p, lr=0.1, momentum=-0.5),
@@ -211,7 +229,15 @@ def test_load_state_dict_restores_hyperparameters():
     (lambda s: s["hyperparameters"].pop("eps"), "hyper"),
     (lambda s: s["hyperparameters"].update(lr=-1.0), "lr"),
     (lambda s: s.pop("hyperparameters"), "hyperparameters"),
-], ids=["wrong-shape", "unknown-key", "bad-index", "missing-hyperparameter", "invalid-lr", "no-hyperparameters"])
+    (lambda s: s["state"][0].update(step=-1), "'step' of parameter 0 must be a whole number >= 0"),
+    (lambda s: s["state"][0].update(step=2.7), "'step' of parameter 0 must be a whole number >= 0"),
+    (lambda s: s["state"][0].update(step=True), "'step' of parameter 0 must be a whole number >= 0"),
+    (lambda s: s["state"][0].update(m=np.array([1 + 1j, 0])), r"'m' of parameter 0 is not numbers \(dtype complex128"),
+    (lambda s: s["state"][0].update(v=["1", "2"]), r"'v' of parameter 0 is not numbers \(dtype <U1"),
+    (lambda s: s["state"][0].update(m=None), r"'m' of parameter 0 is not numbers \(dtype object"),
+    (lambda s: s["state"][0].update(m=[[1.0], [1.0, 2.0]]), "'m' of parameter 0 is not an array"),
+], ids=["wrong-shape", "unknown-key", "bad-index", "missing-hyperparameter", "invalid-lr", "no-hyperparameters",
+        "negative-step", "fractional-step", "bool-step", "complex-moment", "string-moment", "missing-moment", "ragged-moment"])
 def test_optimizer_load_state_dict_rejects_and_changes_nothing(corrupt, match):
     """A state that does not fit is a ValueError, and the optimizer keeps its own state and settings."""
     p = Value(np.array([1.0, 2.0]))

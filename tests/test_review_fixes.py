@@ -873,3 +873,52 @@ def test_copies_keep_the_slots_of_value_subclasses():
     for copier in (copy.copy, copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))):
         assert copier(tagged).tag == "w"
         assert copier(private)._Private__key == 7
+
+
+# ---------------------------------------------------------------------- from the review of 2026-12-06
+
+
+@pytest.mark.parametrize("number", [1.0, 3], ids=["float", "int"])
+def test_stack_with_a_python_number_keeps_float32(number):
+    """A Python number joins a float32 Value as float32 in stack, as it does in x + 1.0 (and in torch.stack);
+    the number's row holds its value, and the Value's gradient is its row of g."""
+    s = Value(np.float32(2.0))
+    out = tg.stack([s, number])
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, [2.0, number])
+    out.backward(np.array([5.0, 7.0], dtype=np.float32))
+    assert s.grad.dtype == np.float32 and s.grad == 5.0
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+def test_softmax_of_a_0d_value_is_one_class(axis):
+    """As in PyTorch, softmax and log_softmax of a 0-d Value (axis 0 or -1) are 1 and 0, with gradient 0."""
+    x = Value(3.0)
+    assert x.softmax(axis).data == 1.0 and x.log_softmax(axis).data == 0.0
+    x.log_softmax(axis).backward()
+    assert x.grad == 0.0
+    with raises(ValueError, "softmax", "axis 1"):
+        x.softmax(1)
+
+
+def test_transpose_takes_none_and_an_array_of_axes_as_numpy_does():
+    """x.transpose(None) reverses the axes, and an array of axes is an order, as for numpy arrays."""
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = Value(data)
+    np.testing.assert_array_equal(x.transpose(None).data, data.transpose(None))
+    np.testing.assert_array_equal(x.transpose(np.array([1, 0, 2])).data, data.transpose(np.array([1, 0, 2])))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x: x + [[1], [1, 2]], "add: cannot make an array"),
+    (lambda x: x.clip([[1], [1, 2]]), "clip: cannot make an array"),
+    (lambda x: tg.where([[1, 0], [1]], x, 0.0), "where: cannot make a condition array"),
+    (lambda x: x.reshape(None), "reshape: the shape must be whole numbers"),
+    (lambda x: x.reshape(2.0), "reshape: the shape must be whole numbers"),
+    (lambda x: x.broadcast_to(None), "broadcast_to: the shape must be whole numbers"),
+], ids=["add-ragged", "clip-ragged", "where-ragged", "reshape-none", "reshape-float", "broadcast-none"])
+def test_bad_constants_and_shapes_name_the_operation(call, name):
+    """A ragged list as a constant, or a shape that is not numbers, is an error that names the operation."""
+    x = Value([1.0, 2.0])
+    with unchanged(x), pytest.raises((ValueError, TypeError), match=f"^{name}"):
+        call(x)

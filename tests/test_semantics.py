@@ -354,6 +354,40 @@ def test_enable_grad_inside_no_grad():
     assert not z.requires_grad
 
 
+def test_set_grad_enabled_as_a_call_a_block_and_a_decorator():
+    """set_grad_enabled(False) turns recording off at once and stays so; as a block it restores the previous
+    mode at the end (after an exception too); as a decorator it holds only while the function runs."""
+    x = Value(2.0)
+    try:
+        tg.set_grad_enabled(False)
+        assert not tg.is_grad_enabled() and not (x * x).requires_grad
+        with tg.set_grad_enabled(True):
+            assert (x * x).requires_grad
+        assert not tg.is_grad_enabled()
+    finally:
+        tg.set_grad_enabled(True)
+    with pytest.raises(KeyError):
+        with tg.set_grad_enabled(False):
+            raise KeyError("inside")
+    assert tg.is_grad_enabled()
+
+    @tg.set_grad_enabled(False)
+    def square(v):
+        return v * v, tg.is_grad_enabled()
+
+    assert tg.is_grad_enabled()  # decorating changed nothing outside the function
+    y, inside = square(x)
+    assert not inside and not y.requires_grad and tg.is_grad_enabled()
+
+
+@pytest.mark.parametrize("mode", ["False", 0, None])
+def test_set_grad_enabled_refuses_modes_that_are_not_booleans(mode):
+    """A mode other than True/False is a TypeError, and the mode is left as it was."""
+    with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
+        tg.set_grad_enabled(mode)
+    assert tg.is_grad_enabled()
+
+
 def test_no_grad_is_per_thread():
     """A no_grad in one thread changes nothing in another thread, in either direction."""
     inside, release = threading.Event(), threading.Event()

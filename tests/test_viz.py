@@ -145,10 +145,13 @@ def test_to_dot_of_a_deep_chain():
 
 
 def test_to_dot_is_deterministic_and_rankdir_is_used():
-    """The same graph gives the same text; rankdir is passed through."""
-    *_, loss = small_graph()
-    assert viz.to_dot(loss) == viz.to_dot(loss)
-    assert "rankdir=TB;" in viz.to_dot(loss, rankdir="TB")
+    """Two separately built copies of a graph give the same text (nothing depends on object ids or set
+    order); rankdir is passed through, TB by default."""
+    first, second = small_graph()[-1], small_graph()[-1]
+    assert viz.to_dot(first) == viz.to_dot(second)
+    assert "rankdir=TB;" in viz.to_dot(first)
+    left_to_right = viz.to_dot(first, rankdir="LR")
+    assert "rankdir=LR;" in left_to_right and "rankdir=TB" not in left_to_right
 
 
 # ---------------------------------------------------------------------- draw

@@ -1,7 +1,8 @@
 """Grad mode: whether operations record the graph that backpropagation needs.
 
 On by default. ``no_grad`` turns it off for a block or a function (for
-evaluation, and for updating parameters); ``enable_grad`` turns it back on.
+evaluation, and for updating parameters); ``enable_grad`` turns it back on;
+``set_grad_enabled(mode)`` sets it either way.
 The flag belongs to the thread that sets it.
 """
 
@@ -12,6 +13,8 @@ import threading
 from collections.abc import Callable, Generator
 from functools import wraps
 from typing import Any, TypeVar
+
+import numpy as np
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,3 +108,31 @@ class enable_grad(_SetGradMode):
     """Turn graph recording back on inside a ``no_grad`` block."""
 
     enabled = True
+
+
+class set_grad_enabled:
+    """Turn graph recording on (True) or off (False), as PyTorch's function of the same name.
+
+    Called on its own, ``set_grad_enabled(False)`` changes the mode for the rest
+    of the thread. As ``with set_grad_enabled(mode):`` the previous mode comes
+    back at the end of the block, and as a decorator ``@set_grad_enabled(mode)``
+    the function runs in that mode (like ``no_grad``/``enable_grad``).
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        self.enabled = bool(mode)
+        self._previous = _mode.enabled
+        _mode.enabled = self.enabled
+
+    def __enter__(self) -> None:
+        """Nothing to do: the mode was set when this object was made."""
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.enabled = self._previous
+
+    def __call__(self, func: F) -> F:
+        """Used as a decorator: the mode set on creation is undone, and ``func`` gets the mode for its calls."""
+        _mode.enabled = self._previous
+        return (enable_grad if self.enabled else no_grad)()(func)

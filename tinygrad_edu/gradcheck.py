@@ -154,7 +154,7 @@ def _compare(analytic: np.ndarray, numeric: np.ndarray, k: int, i: int, out_shap
         raise GradcheckError(
             f"gradcheck: d(output {k})/d(input {i}) disagrees at output element "
             f"{tuple(int(v) for v in np.unravel_index(j, out_shape))}, input element "
-            f"{tuple(int(v) for v in np.unravel_index(e, in_shape))}: analytic {analytic[j, e]!r}, "
-            f"numeric {numeric[j, e]!r}, error {error[j, e]:.3g} > atol + rtol * |numeric| = "
+            f"{tuple(int(v) for v in np.unravel_index(e, in_shape))}: analytic {float(analytic[j, e])!r}, "
+            f"numeric {float(numeric[j, e])!r}, error {error[j, e]:.3g} > atol + rtol * |numeric| = "
             f"{atol + rtol * abs(numeric[j, e]):.3g}\n"
             f"analytic Jacobian:\n{analytic}\nnumeric Jacobian:\n{numeric}")

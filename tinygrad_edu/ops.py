@@ -240,13 +240,30 @@ def _unless_below(g: Any, x: Any, y: Any) -> Any:
     return where(x < y, 0.0, where(x == y, g * 0.5, g))
 
 
-maximum = Operation("maximum", np.maximum,
-                    lambda g, a, b, out: _unless_below(g, a, b),
-                    lambda g, a, b, out: _unless_below(g, b, a))
+_maximum = Operation("maximum", np.maximum,
+                     lambda g, a, b, out: _unless_below(g, a, b),
+                     lambda g, a, b, out: _unless_below(g, b, a))
 
-minimum = Operation("minimum", np.minimum,
-                    lambda g, a, b, out: _unless_below(g, b, a),
-                    lambda g, a, b, out: _unless_below(g, a, b))
+_minimum = Operation("minimum", np.minimum,
+                     lambda g, a, b, out: _unless_below(g, b, a),
+                     lambda g, a, b, out: _unless_below(g, a, b))
+
+
+def maximum(x: Any, y: Any) -> Any:
+    """The larger of x and y, elementwise, broadcasting as numpy (NaN where either is NaN).
+
+    d/dx = g where x > y, g / 2 where they tie, 0 where x < y; d/dy the other way round.
+    """
+    return _maximum(x, y)
+
+
+def minimum(x: Any, y: Any) -> Any:
+    """The smaller of x and y, elementwise, broadcasting as numpy (NaN where either is NaN).
+
+    d/dx = g where x < y, g / 2 where they tie, 0 where x > y; d/dy the other way round.
+    """
+    return _minimum(x, y)
+
 
 _where = Operation("where", np.where, None,
                    lambda g, condition, x, y, out: _masked(g, condition),
@@ -258,7 +275,12 @@ def where(condition: Any, x: Any, y: Any) -> Any:
 
     d/dx = g where the condition holds, d/dy = g where it does not.
     """
-    return _where(np.asarray(_data(condition), dtype=bool), x, y)
+    try:
+        mask = np.asarray(_data(condition), dtype=bool)
+    except ValueError as error:  # a ragged nested list
+        raise ValueError(f"where: cannot make a condition array from this {type(condition).__name__}: "
+                         f"{error}") from None
+    return _where(mask, x, y)
 
 
 astype = Operation("astype", lambda x, dtype: x.astype(dtype),
@@ -409,6 +431,9 @@ def concatenate(values: Sequence[Any], axis: int | None = 0) -> Any:
 
 def stack(values: Sequence[Any], axis: int = 0) -> Any:
     """Join Values (and constant arrays) of one shape along a new axis. d/dv = g's slice at v's position."""
+    dtype = next((v.data.dtype for v in values if isinstance(v, Value)), None)
+    if dtype is not None:  # a Python number takes the Values' float type, as it does in x + 1.0
+        values = [np.asarray(v, dtype=dtype) if type(v) in (int, float) else v for v in values]
     op = Operation("stack", lambda *arrays: np.stack(arrays, axis=axis),
                    *[_slice_rule(i, axis, new_axis=True) for i in range(len(values))])
     return op(*values)
@@ -442,7 +467,10 @@ def _constant(x: Any, op: str, args: tuple[Any, ...]) -> Any:
     if type(x) is float or type(x) is int or (type(x) is np.ndarray and x.dtype.kind == "f"):
         return x if type(x) is not np.ndarray or x.dtype.itemsize <= 8 else _too_wide(x, op)
     if isinstance(x, (bool, int, float, np.ndarray, np.generic, list, tuple)):
-        array = np.asarray(x)
+        try:
+            array = np.asarray(x)
+        except ValueError as error:  # a ragged nested list
+            raise ValueError(f"{op}: cannot make an array from this {type(x).__name__}: {error}") from None
         if array.dtype.kind == "f" and not isinstance(x, (list, tuple)):
             return x if array.dtype.itemsize <= 8 else _too_wide(x, op)
         if array.dtype.kind in "biuf":

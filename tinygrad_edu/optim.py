@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .value import Value
+from .value import Value, forget_gradients
 
 
 _BLOCK = 16000  # elements: 125 KB of float64, under the size the allocator hands back to the system
@@ -71,10 +71,9 @@ class Optimizer:
         self.hyperparameters = hyperparameters
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to None."""
-        for p in self.params:
-            p._grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: set it to None (or, with ``set_to_none=False``, fill it with zeros)."""
+        forget_gradients(self.params, set_to_none)
 
     def step(self) -> None:
         """Update every parameter that has a gradient.
@@ -158,12 +157,22 @@ class Optimizer:
                                  f"expected {sorted(wanted)}")
             p = self.params[i]
             for key in self.state_arrays:
-                if np.shape(entries[key]) != p.shape:
+                try:
+                    array = np.asarray(entries[key])
+                except ValueError as error:  # a ragged nested list
+                    raise ValueError(f"{name}: '{key}' of parameter {i} is not an array: {error}") from None
+                if array.dtype.kind not in "biuf":
+                    raise ValueError(f"{name}: '{key}' of parameter {i} is not numbers (dtype {array.dtype})")
+                if array.shape != p.shape:
                     raise ValueError(f"{name}: '{key}' of parameter {i} has shape "
-                                     f"{np.shape(entries[key])}, but the parameter has shape {p.shape}")
-                state[i][key] = np.array(entries[key], dtype=p.dtype, order="C")  # C order: see _pieces
+                                     f"{array.shape}, but the parameter has shape {p.shape}")
+                state[i][key] = np.array(array, dtype=p.dtype, order="C")  # C order: see _pieces
             for key in self.state_counters:
-                state[i][key] = int(entries[key])
+                count = np.asarray(entries[key])  # a saved file gives a 0-d array
+                if count.shape or count.dtype.kind not in "iu" or count < 0:
+                    raise ValueError(f"{name}: '{key}' of parameter {i} must be a whole number >= 0, "
+                                     f"got {entries[key]!r}")
+                state[i][key] = int(count)
         # Saved files hold numbers as arrays: turn them back into Python numbers.
         hyperparameters = {key: tuple(np.asarray(v).tolist()) if np.ndim(v) else np.asarray(v).item()
                            for key, v in hyperparameters.items()}

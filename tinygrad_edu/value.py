@@ -13,7 +13,7 @@ from __future__ import annotations
 import copyreg
 import itertools
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -404,12 +404,12 @@ class Value:
 
     def softmax(self, axis: int = -1) -> Value:
         """exp(x) / sum(exp(x)) along ``axis``, computed as exp(log_softmax(x))."""
-        shifted, _, log_sum = self._shifted_log_sum(normalize_axes(axis, self.data.ndim, "softmax"))
+        shifted, _, log_sum = self._shifted_log_sum(_class_axis(self, axis, "softmax"))
         return (shifted - log_sum).exp()
 
     def log_softmax(self, axis: int = -1) -> Value:
         """log(softmax(x)) = x - logsumexp(x) along ``axis``, computed as (x - m) - log(sum(exp(x - m)))."""
-        shifted, _, log_sum = self._shifted_log_sum(normalize_axes(axis, self.data.ndim, "log_softmax"))
+        shifted, _, log_sum = self._shifted_log_sum(_class_axis(self, axis, "log_softmax"))
         return shifted - log_sum
 
     def _shifted_log_sum(self, axes: tuple[int, ...]) -> tuple[Value, np.ndarray, Value]:
@@ -436,7 +436,7 @@ class Value:
         if not shape:
             raise TypeError(f"reshape: give the new shape, e.g. reshape(2, 3); the Value has shape {self.shape}")
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-            shape = tuple(shape[0])
+            shape = _shape_tuple(shape[0], "reshape")
         return ops.reshape(self, shape)
 
     def transpose(self, *axes: Any) -> Value:
@@ -444,8 +444,8 @@ class Value:
 
         This is numpy's transpose, not PyTorch's two-axis swap: for that, use ``swapaxes``.
         """
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list, np.ndarray))):
+            axes = () if axes[0] is None else tuple(axes[0])  # numpy's transpose(None) reverses the axes
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
         if len(axes) != self.ndim:
@@ -467,7 +467,7 @@ class Value:
 
     def broadcast_to(self, shape: Sequence[int]) -> Value:
         """Repeat x along new or size-1 axes to ``shape``, as numpy; the gradient sums the copies."""
-        return ops.broadcast_to(self, (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
+        return ops.broadcast_to(self, (shape,) if isinstance(shape, (int, np.integer)) else _shape_tuple(shape, "broadcast_to"))
 
     def __getitem__(self, index: Any) -> Value:
         """x[index] with numpy's indexing: ints, slices, None, Ellipsis, integer and boolean arrays.
@@ -519,6 +519,19 @@ def gradient_for(x: Value, gradient: Any, op: str) -> np.ndarray:
     return array.astype(x.data.dtype, order="C", copy=False)
 
 
+def forget_gradients(values: Iterable[Value], set_to_none: bool) -> None:
+    """Set each Value's gradient to None, or with ``set_to_none=False`` fill it with zeros in place.
+
+    These are PyTorch's two ways of zero_grad: None is cheaper, and tells
+    "nothing reached this parameter" apart from "its gradient was zero".
+    """
+    for v in values:
+        if set_to_none:
+            v._grad = None
+        elif v._grad is not None:
+            v._grad[...] = 0
+
+
 def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """``axis`` as a tuple of distinct non-negative axes (all of them for None)."""
     if axis is None:
@@ -535,6 +548,21 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: axis {axis} names an axis twice")
     return tuple(axes)
+
+
+def _class_axis(x: Value, axis: int, op: str) -> tuple[int, ...]:
+    """The axis softmax normalizes over; a 0-d Value is one class (axis 0 or -1, as PyTorch allows)."""
+    if x.data.ndim == 0 and axis in (0, -1) and not isinstance(axis, bool):
+        return ()
+    return normalize_axes(axis, x.data.ndim, op)
+
+
+def _shape_tuple(shape: Any, op: str) -> tuple[Any, ...]:
+    """A shape given as one sequence, as a tuple; anything else is a TypeError naming the operation."""
+    try:
+        return tuple(shape)
+    except TypeError:
+        raise TypeError(f"{op}: the shape must be whole numbers or a sequence of them, got {shape!r}") from None
 
 
 def _reducible_axes(x: Value, axis: Axis, op: str) -> tuple[int, ...]:

@@ -42,12 +42,19 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Value:
         """x @ weight.T + bias."""
+        dtype = self.weight.data.dtype
         if isinstance(x, Value):
+            if x.data.dtype != dtype:  # numpy would compute in float64 from here on, unnoticed
+                raise TypeError(f"Linear: the input is {x.data.dtype} but the layer is {dtype}; convert one "
+                                f"of them (x.astype(np.{dtype}), or Linear(..., dtype=np.{x.data.dtype}))")
             shape = x.data.shape
         else:
-            # A constant input (data) takes the layer's float type, so a float32
-            # layer stays float32 whatever numpy array or list it is given.
-            x = np.asarray(x, dtype=self.weight.data.dtype)
+            # Constant input (data) takes the layer's float type, so a float32 layer stays
+            # float32 whatever numbers it is given. Anything but a float array (a list,
+            # integers, strings...) is first checked as any constant is.
+            if type(x) is not np.ndarray or x.dtype.kind != "f" or x.dtype.itemsize > 8:
+                x = ops._constant(x, "Linear", (self.weight,))
+            x = np.asarray(x, dtype=dtype)
             shape = x.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear: the input's last axis has {shape[-1] if shape else 'no'} features "

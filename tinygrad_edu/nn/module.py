@@ -11,12 +11,12 @@ the order they were assigned) and with PyTorch's dotted names (``"0.weight"``,
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from ..value import Value
+from ..value import Value, forget_gradients
 
 
 class Module:
@@ -35,11 +35,32 @@ class Module:
         """``module(x)`` runs ``module.forward(x)``."""
         return self.forward(*args, **kwargs)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; a parameter (a Value) may only be replaced by a Value or None, as in PyTorch.
+
+        ``layer.weight = array`` would otherwise turn the weight into a constant
+        that no longer trains and is missing from ``state_dict()``.
+        """
+        if isinstance(vars(self).get(name), Value) and not (value is None or isinstance(value, Value)):
+            raise TypeError(f"{type(self).__name__}: cannot replace the parameter '{name}' by a value of type "
+                            f"{type(value).__name__}; assign a Value (or None to remove it), or change its "
+                            f"numbers in place with {name}.data[...] = ...")
+        super().__setattr__(name, value)
+
     # ------------------------------------------------------------------ finding parameters
 
-    def named_children(self) -> Iterator[tuple[str, Any]]:
-        """(name, attribute) for everything this module holds, in assignment order."""
+    def _own_members(self) -> Iterator[tuple[str, Any]]:
+        """(name, attribute) for everything this module holds, in assignment order: where the walk starts."""
         return iter(vars(self).items())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for the modules directly inside this one (also in its lists and dicts), each once."""
+        return ((name, item) for name, item in _walk(self, into_modules=False)
+                if isinstance(item, Module) and item is not self)
+
+    def children(self) -> Iterator[Module]:
+        """The modules directly inside this one, each once."""
+        return (module for _, module in self.named_children())
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """(dotted name, Value) for every parameter, each once (under its first name), in PyTorch's order."""
@@ -51,17 +72,40 @@ class Module:
 
     def modules(self) -> list[Module]:
         """This module and every module inside it, each once, parents before children."""
-        return [item for _, item in _walk(self) if isinstance(item, Module)]
+        return [module for _, module in self.named_modules()]
 
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to None."""
-        for p in self.parameters():
-            p.grad = None
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module (named "") and every module inside it, each once."""
+        return ((name, item) for name, item in _walk(self) if isinstance(item, Module))
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every module inside this one and then on this one, each once; returns self.
+
+        The order is PyTorch's: a module's children (each with its own children
+        first) in order, then the module itself.
+        """
+        done: set[int] = set()
+
+        def visit(module: Module) -> None:  # recursion over the module tree, which is only as deep as its nesting
+            done.add(id(module))
+            for child in module.children():
+                if id(child) not in done:
+                    visit(child)
+            fn(module)
+
+        visit(self)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: set it to None (or, with ``set_to_none=False``, fill it with zeros)."""
+        forget_gradients(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         """Put this module and its submodules in training mode (or evaluation mode with False)."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
         for module in self.modules():
-            module.training = mode
+            module.training = bool(mode)
         return self
 
     def eval(self) -> Module:
@@ -120,7 +164,8 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        children = [(name, item) for name, item in _walk(self, into_modules=False)
+        # Every name a child has, as PyTorch prints a layer used twice twice.
+        children = [(name, item) for name, item in _walk(self, into_modules=False, each_once=False)
                     if isinstance(item, Module) and item is not self]
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
@@ -149,7 +194,7 @@ class Sequential(Module):
         self.layers = list(modules)
         self._names = tuple(str(i) for i in range(len(self.layers)))
 
-    def named_children(self) -> Iterator[tuple[str, Any]]:
+    def _own_members(self) -> Iterator[tuple[str, Any]]:
         """The modules with their names, then the Values, modules and containers a subclass stores on it."""
         others = ((name, item) for name, item in vars(self).items()
                   if name not in ("layers", "_names") and isinstance(item, (Value, Module, list, tuple, dict)))
@@ -191,7 +236,7 @@ def _members(item: Any) -> list[tuple[str, Any]]:
     before its submodules'; otherwise the order is the order of assignment.
     """
     if isinstance(item, Module):
-        return sorted(item.named_children(), key=lambda member: not isinstance(member[1], Value))
+        return sorted(item._own_members(), key=lambda member: not isinstance(member[1], Value))
     if isinstance(item, (list, tuple)):
         return [(str(i), x) for i, x in enumerate(item)]
     if isinstance(item, dict):
