@@ -69,6 +69,8 @@ def graph_path(text: str) -> str:
         raise argparse.ArgumentTypeError(f"must end in .svg or .png, got {text!r}")
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file name")
     return text
 
 

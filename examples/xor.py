@@ -138,6 +138,8 @@ def plot_path(text: str) -> str:
         raise argparse.ArgumentTypeError(f"must end in .png, .svg or .pdf, got {text!r}")
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file name")
     return text
 
 

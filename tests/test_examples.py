@@ -167,6 +167,7 @@ USAGE_ERRORS = [  # (script, option, bad value, what stderr says)
     ("xor.py", "--plot", "xor", "must end in .png, .svg or .pdf"),
     ("xor.py", "--plot", "", "must end in .png, .svg or .pdf"),
     ("xor.py", "--plot", "missing/xor.png", "the folder 'missing' does not exist"),
+    ("xor.py", "--plot", "folder.png", "'folder.png' is a folder, not a file name"),
     ("single_neuron.py", "--steps", "-5", "must be at least 1, got -5"),
     ("single_neuron.py", "--steps", "0", "must be at least 1, got 0"),  # no step, no loss to draw
     ("single_neuron.py", "--lr", "-1", "must be a finite number above 0"),
@@ -176,6 +177,7 @@ USAGE_ERRORS = [  # (script, option, bad value, what stderr says)
     ("single_neuron.py", "--graph", "neuron.dot", "must end in .svg or .png"),
     ("single_neuron.py", "--graph", "neuron", "must end in .svg or .png"),
     ("single_neuron.py", "--graph", "missing/neuron.svg", "the folder 'missing' does not exist"),
+    ("single_neuron.py", "--graph", "folder.svg", "'folder.svg' is a folder, not a file name"),
 ]
 
 
@@ -183,8 +185,10 @@ USAGE_ERRORS = [  # (script, option, bad value, what stderr says)
                          ids=[f"{script} {option} {value!r}" for script, option, value, _ in USAGE_ERRORS])
 def test_bad_options_are_usage_errors(tmp_path, script, option, value, message):
     """A bad option stops the example before any training with argparse's usage error (exit status 2) naming
-    the option, not a traceback. It runs in an empty folder, so that 'missing/' is missing and nothing a
-    faulty run might write lands in the repository."""
+    the option, not a traceback. It runs in a folder of its own, holding only the folders 'folder.png' and
+    'folder.svg', so that 'missing/' is missing and nothing a faulty run might write lands in the repository."""
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "folder.svg").mkdir()
     result = subprocess.run([sys.executable, str(ROOT / "examples" / script), option, value], cwd=tmp_path,
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2, result.stderr

@@ -375,3 +375,18 @@ def test_module_walks_and_repr_match_torch():
     theirs.apply(lambda m: their_order.append(type(m).__name__))
     assert our_order == their_order
     assert repr(ours) == repr(theirs)
+
+
+def test_apply_visits_a_layer_shared_by_two_parents_as_torch_does():
+    """A layer inside two Sequentials is visited under each of them, in PyTorch's order."""
+    def build(lib):
+        shared = lib.nn.Linear(2, 2)
+        return lib.nn.Sequential(lib.nn.Sequential(shared, lib.nn.Tanh()), lib.nn.Sequential(shared, lib.nn.ReLU()))
+
+    orders = []
+    for model in (build(tg), build(torch)):
+        order = []
+        model.apply(lambda m: order.append(type(m).__name__))
+        orders.append(order)
+    assert orders[0] == orders[1]
+    assert orders[0].count("Linear") == 2

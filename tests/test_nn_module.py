@@ -519,9 +519,10 @@ def test_children_are_the_modules_directly_inside_each_once():
     assert list(tied.children()) == [shared, tied[1]]
 
 
-def test_named_modules_and_apply_visit_every_module_once():
-    """named_modules: the module itself as "", then every module inside, parents first; apply calls its
-    function on each module's children (theirs first) and then on the module, each once, and returns it."""
+def test_named_modules_and_apply_visit_modules_in_pytorchs_order():
+    """named_modules: the module itself as "", then every module inside, each once, parents first. apply calls
+    its function on each child (its children first) and then on the module, and returns it; as in PyTorch,
+    a module twice in one parent is visited once, and a module in two parents once under each."""
     inner = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
     model = nn.Sequential(inner, nn.Linear(2, 1), inner)
     assert [name for name, _ in model.named_modules()] == ["", "0", "0.0", "0.1", "1"]
@@ -529,6 +530,20 @@ def test_named_modules_and_apply_visit_every_module_once():
     visited = []
     assert model.apply(visited.append) is model
     assert visited == [inner[0], inner[1], inner, model[1], model]
+    shared = nn.Linear(2, 2)
+    left, right = nn.Sequential(shared, nn.Tanh()), nn.Sequential(shared, nn.ReLU())
+    visited.clear()
+    nn.Sequential(left, right).apply(visited.append)
+    assert visited[:3] == [shared, left[1], left] and visited[3:6] == [shared, right[1], right]
+
+
+def test_apply_does_not_go_round_a_module_that_holds_its_parent():
+    """A module that refers back to a module it is inside is not entered again: apply ends."""
+    outer = nn.Sequential(nn.Linear(2, 2))
+    outer[0].owner = outer
+    visited = []
+    outer.apply(visited.append)
+    assert visited == [outer[0], outer]
 
 
 def test_repr_shows_a_module_under_each_of_its_names():
@@ -575,6 +590,7 @@ def test_linear_refuses_a_value_of_another_dtype():
         large(Value(np.ones(3, dtype=np.float32)))
     assert small(np.ones(3)).dtype == np.float32 and small([1, 2, 3]).dtype == np.float32
     assert large(np.ones(3, dtype=np.float16)).dtype == np.float64
+    np.testing.assert_array_equal(large(range(3)).data, large(np.arange(3.0)).data)
 
 
 @pytest.mark.parametrize("data", [np.array([1 + 2j, 0, 0]), ["1", "2", "3"], np.array([1, None, 2], dtype=object),

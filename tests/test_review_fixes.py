@@ -899,6 +899,8 @@ def test_softmax_of_a_0d_value_is_one_class(axis):
     assert x.grad == 0.0
     with raises(ValueError, "softmax", "axis 1"):
         x.softmax(1)
+    with raises(TypeError, "softmax", "an axis must be an integer"):
+        x.softmax(0.0)
 
 
 def test_transpose_takes_none_and_an_array_of_axes_as_numpy_does():

@@ -127,7 +127,8 @@ class set_grad_enabled:
         _mode.enabled = self.enabled
 
     def __enter__(self) -> None:
-        """Nothing to do: the mode was set when this object was made."""
+        """Set the mode (again: it may have changed since this object was made)."""
+        _mode.enabled = self.enabled
 
     def __exit__(self, *exc_info: object) -> None:
         _mode.enabled = self._previous

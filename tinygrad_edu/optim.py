@@ -170,7 +170,7 @@ class Optimizer:
             for key in self.state_counters:
                 count = np.asarray(entries[key])  # a saved file gives a 0-d array
                 if count.shape or count.dtype.kind not in "iu" or count < 0:
-                    raise ValueError(f"{name}: '{key}' of parameter {i} must be a whole number >= 0, "
+                    raise ValueError(f"{name}: '{key}' of parameter {i} must be an integer >= 0, "
                                      f"got {entries[key]!r}")
                 state[i][key] = int(count)
         # Saved files hold numbers as arrays: turn them back into Python numbers.

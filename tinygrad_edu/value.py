@@ -444,7 +444,8 @@ class Value:
 
         This is numpy's transpose, not PyTorch's two-axis swap: for that, use ``swapaxes``.
         """
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list, np.ndarray))):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))
+                               or isinstance(axes[0], np.ndarray) and axes[0].ndim == 1):
             axes = () if axes[0] is None else tuple(axes[0])  # numpy's transpose(None) reverses the axes
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
@@ -552,7 +553,7 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
 
 def _class_axis(x: Value, axis: int, op: str) -> tuple[int, ...]:
     """The axis softmax normalizes over; a 0-d Value is one class (axis 0 or -1, as PyTorch allows)."""
-    if x.data.ndim == 0 and axis in (0, -1) and not isinstance(axis, bool):
+    if x.data.ndim == 0 and isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) and axis in (0, -1):
         return ()
     return normalize_axes(axis, x.data.ndim, op)
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..random import generator
-from ..value import Value
+from ..value import Value, to_float_array
 from .module import Module
 
 
@@ -51,9 +51,9 @@ class Linear(Module):
         else:
             # Constant input (data) takes the layer's float type, so a float32 layer stays
             # float32 whatever numbers it is given. Anything but a float array (a list,
-            # integers, strings...) is first checked as any constant is.
+            # integers, strings...) is first checked as Value(...) checks its data.
             if type(x) is not np.ndarray or x.dtype.kind != "f" or x.dtype.itemsize > 8:
-                x = ops._constant(x, "Linear", (self.weight,))
+                x = to_float_array(x, "Linear")
             x = np.asarray(x, dtype=dtype)
             shape = x.shape
         if not shape or shape[-1] != self.in_features:

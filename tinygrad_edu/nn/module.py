@@ -39,7 +39,9 @@ class Module:
         """Set an attribute; a parameter (a Value) may only be replaced by a Value or None, as in PyTorch.
 
         ``layer.weight = array`` would otherwise turn the weight into a constant
-        that no longer trains and is missing from ``state_dict()``.
+        that no longer trains and is missing from ``state_dict()``. (Unlike
+        PyTorch, nothing is registered: once a parameter is set to None, the
+        name is an ordinary attribute again.)
         """
         if isinstance(vars(self).get(name), Value) and not (value is None or isinstance(value, Value)):
             raise TypeError(f"{type(self).__name__}: cannot replace the parameter '{name}' by a value of type "
@@ -79,21 +81,19 @@ class Module:
         return ((name, item) for name, item in _walk(self) if isinstance(item, Module))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
-        """Call ``fn`` on every module inside this one and then on this one, each once; returns self.
+        """Call ``fn`` on every module inside this one and then on this one; returns self.
 
-        The order is PyTorch's: a module's children (each with its own children
-        first) in order, then the module itself.
+        PyTorch's order: each child (its own children first), then the module
+        itself. As in PyTorch, a module held by two parents is visited once
+        under each of them.
         """
-        done: set[int] = set()
-
-        def visit(module: Module) -> None:  # recursion over the module tree, which is only as deep as its nesting
-            done.add(id(module))
+        def visit(module: Module, outer: frozenset[int]) -> None:  # recursion as deep as the modules' nesting
             for child in module.children():
-                if id(child) not in done:
-                    visit(child)
+                if id(child) not in outer:  # a module holding one it is inside: not entered again
+                    visit(child, outer | {id(child)})
             fn(module)
 
-        visit(self)
+        visit(self, frozenset({id(self)}))
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
