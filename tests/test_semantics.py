@@ -500,16 +500,31 @@ def test_long_chain_backpropagates_without_recursion():
     np.testing.assert_allclose(x.grad, 1.0001 ** n, rtol=1e-9)
 
 
-def test_sigmoid_saturates_exactly_without_warnings():
-    """sigmoid(-1e4) is exactly 0, sigmoid(1e4) exactly 1, gradient 0 there, and numpy warns about nothing."""
+@pytest.mark.parametrize("copies", [1, 100], ids=["small-array", "large-array"])
+def test_sigmoid_saturates_exactly_without_warnings(copies):
+    """sigmoid(-1e4) is exactly 0, sigmoid(1e4) exactly 1, gradient 0 there, and numpy warns about nothing;
+    for small arrays and for arrays of 128 elements and more, which take the other formula."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for dtype in (np.float64, np.float32):
-            x = Value(np.array([-1e4, 0.0, 1e4], dtype=dtype))
+            x = Value(np.tile(np.array([-np.inf, -1e4, 0.0, 1e4, np.inf], dtype=dtype), copies))
             s = x.sigmoid()
             s.sum().backward()
-            np.testing.assert_array_equal(s.data, [0.0, 0.5, 1.0])
-            np.testing.assert_array_equal(x.grad, [0.0, 0.25, 0.0])
+            np.testing.assert_array_equal(s.data, np.tile([0.0, 0.0, 0.5, 1.0, 1.0], copies))
+            np.testing.assert_array_equal(x.grad, np.tile([0.0, 0.0, 0.25, 0.0, 0.0], copies))
+
+
+@pytest.mark.parametrize("dtype, lowest", [(np.float64, -700.0), (np.float32, -85.0)])
+def test_sigmoid_of_a_large_array_is_accurate_to_a_few_ulps(dtype, lowest):
+    """From 128 elements on, sigmoid is exp(min(x, 0)) / (1 + exp(-|x|)): within 4 ulps of 1 / (1 + exp(-x))
+    computed in extended precision, down the negative tail to where the result is about the smallest normal
+    number (exp(-logaddexp(0, -x)) is 30 ulps off at x = -30 in float64)."""
+    x = np.linspace(lowest, 40.0, 20_001).astype(dtype)
+    reference = 1 / (1 + np.exp(-x.astype(np.longdouble)))
+    ours = Value(x).sigmoid().data
+    assert ours.dtype == dtype
+    ulps = np.abs(ours - reference) / np.spacing(reference.astype(dtype))
+    assert ulps.max() <= 4
 
 
 def test_logsumexp_and_log_softmax_are_stable_at_large_inputs():

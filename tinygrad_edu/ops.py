@@ -188,9 +188,18 @@ absolute = Operation("abs", np.abs,  # d|x|/dx = sign(x), taken as 0 at NaN as i
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # 1 / (1 + exp(-x)) = exp(-log(1 + exp(-x))), and numpy's logaddexp(0, -x)
-    # computes log(exp(0) + exp(-x)) without ever forming a huge exp(-x). So
-    # nothing overflows, and both tails come out exactly 0 and 1.
+    # 1 / (1 + exp(-x)) would overflow exp(-x) for x below about -710. Two forms of
+    # the same function cannot overflow, and both tails come out exactly 0 and 1:
+    #   exp(min(x, 0)) / (1 + exp(-|x|)) is 1 / (1 + e^-x) for x >= 0 and, multiplied
+    #     above and below by e^x, e^x / (1 + e^x) for x < 0: no exp is above 1.
+    #   exp(-log(1 + exp(-x))), where numpy's logaddexp(0, -x) takes the log
+    #     without ever forming exp(-x).
+    # The first is accurate to an ulp or two, and 2-4x faster per element (logaddexp
+    # is slow). The second makes four numpy calls instead of seven, and below about
+    # 128 elements the fixed cost of each call is most of the time; it loses a few
+    # more digits in the negative tail (about 1e-15 relative at x = -30).
+    if x.size >= 128:
+        return np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))
     return np.exp(-np.logaddexp(0, -x))
 
 
