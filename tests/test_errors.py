@@ -255,6 +255,16 @@ def test_gradcheck_returns_false_instead_of_raising_when_asked():
         tg.gradcheck(wrong_cube, [x])
 
 
+def test_gradgradcheck_refuses_a_function_with_nothing_to_check():
+    """With no output that requires grad there are no first derivatives, and with no input that requires grad
+    nothing to differentiate: both are errors naming gradgradcheck (it used to return True unchecked)."""
+    x = Value(np.array([1.0, 2.0]))
+    with raises(ValueError, "gradgradcheck", "no output of the function requires grad"):
+        tg.gradgradcheck(lambda v: Value(v.data ** 2, requires_grad=False), [x])
+    with raises(ValueError, "gradgradcheck", "no input requires grad"):
+        tg.gradgradcheck(lambda v: v * 2, [Value(np.array([1.0]), requires_grad=False)])
+
+
 def test_gradcheck_skips_outputs_that_need_no_gradient():
     """An output computed from .data (requires_grad=False) beside a differentiable one is not checked, as in
     PyTorch; when no output requires grad, every numeric derivative must be 0."""

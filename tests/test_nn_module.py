@@ -427,11 +427,25 @@ def test_layers_draw_from_the_library_generator_only():
     assert not np.array_equal(b, c)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, True, "1"])
-def test_manual_seed_rejects_bad_seeds(seed):
-    """Seeds must be non-negative integers."""
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("seed, error", [(1.5, TypeError), (True, TypeError), ("1", TypeError), (None, TypeError),
+                                         (2**64, ValueError), (-2**63 - 1, ValueError)])
+def test_manual_seed_rejects_bad_seeds(seed, error):
+    """Seeds must be integers that fit in 64 bits (PyTorch's range); the generator is left as it was."""
+    before = tg.random.generator()
+    with raises(error, "manual_seed", repr(seed) if error is TypeError else str(seed)):
         tg.manual_seed(seed)
+    assert tg.random.generator() is before
+
+
+def test_a_negative_seed_is_its_unsigned_twin_as_in_pytorch():
+    """manual_seed(-1) gives the weights of manual_seed(2**64 - 1), and returns the generator it made."""
+    first = tg.manual_seed(-1)
+    assert first is tg.random.generator()
+    a = nn.Linear(3, 2).weight.data
+    tg.manual_seed(2**64 - 1)
+    np.testing.assert_array_equal(nn.Linear(3, 2).weight.data, a)
+    tg.manual_seed(0)
+    assert not np.array_equal(nn.Linear(3, 2).weight.data, a)
 
 
 @pytest.mark.parametrize("make_input", [

@@ -118,7 +118,11 @@ def test_keys_that_name_numpy_arguments_round_trip(tmp_path, key):
     ({0: np.ones(1), "0": np.zeros(1)}, r"two keys would both be saved as '0'"),
     ({"opt": {1: np.ones(1), "1": {}}}, r"two keys would both be saved as 'opt/1'"),
     ({"__tinygrad_edu_format__": np.ones(1)}, r"'__tinygrad_edu_format__' is reserved"),
-], ids=["top-level", "nested", "reserved"])
+    ({"w": np.ones(1), "a\x00b": np.ones(1)}, r"or a NUL character"),
+    ({"w": np.ones(1), "k" * 70_000: 1.0}, r"is longer than a zip file allows"),
+    ({"w": np.ones(1), "bad\udcff": 1.0}, r"cannot be written as UTF-8"),
+    ({"w": np.ones(1), "ragged": [[1, 2], [3]]}, r"cannot make an array of 'ragged'"),
+], ids=["top-level", "nested", "reserved", "nul", "too-long", "surrogate", "ragged"])
 def test_keys_that_would_collide_are_refused_and_the_old_file_kept(tmp_path, state, message):
     """Keys that would overwrite each other (or the format mark) are a ValueError naming them, raised before
     the file is opened: a save that is there already stays readable and unchanged."""
@@ -273,3 +277,87 @@ def test_a_key_ending_in_npy_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"key 'w\.npy' ends in '\.npy'"):
         tg.save({"w": np.ones(1), "w.npy": np.zeros(1)}, tmp_path / "x.npz")
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------- a save that fails half-way
+
+
+def test_a_save_that_fails_half_way_leaves_the_old_file_and_no_stray_file(tmp_path, monkeypatch):
+    """The file is written under a temporary name and renamed at the end: when writing fails after the first
+    array (a full disk, Ctrl-C), the old save is still there, whole, and the temporary file is gone."""
+    path = tmp_path / "x.npz"
+    tg.save({"w": np.arange(3.0)}, path)
+    real_write = np.lib.format.write_array
+    written = []
+
+    def fail_on_the_third(entry, array, **kwargs):
+        written.append(array)
+        if len(written) == 3:
+            raise OSError("No space left on device")
+        real_write(entry, array, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", fail_on_the_third)
+    with pytest.raises(OSError, match="No space left"):
+        tg.save({"w": np.ones(2), "b": np.zeros(4)}, path)
+    monkeypatch.undo()
+    assert len(written) == 3
+    np.testing.assert_array_equal(tg.load(path)["w"], np.arange(3.0))
+    assert sorted(os.listdir(tmp_path)) == ["x.npz"]
+
+
+def test_save_refuses_a_missing_folder_a_folder_and_a_swapped_call(tmp_path):
+    """A folder that does not exist, a folder as the file, and save(path, state) are errors naming save."""
+    with pytest.raises(FileNotFoundError, match="save: the folder .* does not exist"):
+        tg.save({"w": np.ones(1)}, tmp_path / "missing" / "x.npz")
+    with pytest.raises(IsADirectoryError, match="save: .* is a folder"):
+        tg.save({"w": np.ones(1)}, tmp_path)
+    with pytest.raises(TypeError, match=r"save: the first argument is the state dict \(a dict\), got str"):
+        tg.save(str(tmp_path / "x.npz"), {"w": np.ones(1)})
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_and_load_through_an_open_file():
+    """Both take a binary file object as well as a path, as torch.save and torch.load do."""
+    import io
+
+    buffer = io.BytesIO()
+    tg.save({"w": np.arange(3.0), "opt": {"step": 4}}, buffer)
+    buffer.seek(0)
+    loaded = tg.load(buffer)
+    np.testing.assert_array_equal(loaded["w"], np.arange(3.0))
+    assert loaded["opt"]["step"] == 4
+
+
+def write_raw_save(path, entries, format_number=1):
+    """A zip laid out like a save (format mark first), with the given (member name, array or bytes) entries."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in [("__tinygrad_edu_format__.npy", np.array(format_number)), *entries]:
+            with archive.open(name, "w") as entry:
+                if isinstance(content, bytes):
+                    entry.write(content)
+                else:
+                    np.lib.format.write_array(entry, content)
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([("a.npy", np.ones(1)), ("a/b.npy", np.ones(1))], "'a' is both an array and a group of entries"),
+    ([("a/b.npy", np.ones(1)), ("a.npy", np.ones(1))], "'a' is both an array and a group of entries"),
+    ([("a.txt", b"hello")], "its entry 'a.txt' is not a .npy array"),
+], ids=["array-then-group", "group-then-array", "not-npy"])
+def test_a_save_with_a_broken_layout_is_a_value_error(tmp_path, entries, message):
+    """Files marked as saves whose entries contradict each other, or are not arrays, are refused, not
+    half-loaded (an IndexError, a silently dropped group, raw bytes)."""
+    path = tmp_path / "x.npz"
+    write_raw_save(path, entries)
+    with pytest.raises(ValueError, match=f"load: cannot read .* as a tinygrad_edu save: {message}"):
+        tg.load(path)
+
+
+def test_a_save_in_another_format_is_refused(tmp_path):
+    """The format number is checked: a file marked format 2 is not read as format 1."""
+    path = tmp_path / "x.npz"
+    write_raw_save(path, [("w.npy", np.ones(1))], format_number=2)
+    with pytest.raises(ValueError, match="written in format 2, and this version reads format 1"):
+        tg.load(path)

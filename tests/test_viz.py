@@ -193,3 +193,26 @@ def test_draw_rejects_other_suffixes(tmp_path, name):
     with pytest.raises(ValueError, match=re.escape(name)):
         viz.draw(loss, tmp_path / name)
     assert not (tmp_path / name).exists()
+
+
+def test_to_dot_keeps_line_breaks_and_shows_plain_numbers():
+    """A name's line break is drawn as a line break (Graphviz drops raw ones), a tab as a space, and a numpy
+    scalar constant reads 3.0, not np.float64(3.0)."""
+    x = Value(1.0, name="line1\nline2\tend")
+    source = viz.to_dot(x * np.float64(3.0))
+    [node] = [line for line in source.splitlines() if "line1" in line]  # one line: no raw line break in it
+    assert "line1\\nline2 end" in node
+    assert "mul (3.0)" in source and "np.float64" not in source
+
+
+def test_to_dot_and_draw_refuse_what_they_cannot_draw(tmp_path):
+    """A root that is not a Value, a rankdir Graphviz does not know (which would be pasted into the source),
+    and a folder that does not exist are errors before anything is drawn."""
+    *_, loss = small_graph()
+    with pytest.raises(TypeError, match="to_dot: root must be a Value, got ndarray"):
+        viz.to_dot(np.ones(2))
+    with pytest.raises(ValueError, match="to_dot: rankdir must be one of"):
+        viz.to_dot(loss, rankdir="LR; bgcolor=red")
+    with pytest.raises(FileNotFoundError, match="draw: the folder .* does not exist"):
+        viz.draw(loss, tmp_path / "missing" / "graph.svg")
+    assert list(tmp_path.iterdir()) == []

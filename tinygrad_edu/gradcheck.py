@@ -69,7 +69,12 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], grad_
     the first derivatives depend on them linearly.
     """
     inputs = _checked_inputs(inputs, "gradgradcheck")
+    if not any(x.requires_grad for x in inputs):
+        raise ValueError("gradgradcheck: no input requires grad, so there is nothing to check")
     outputs = [out for out in _as_outputs(fn(*inputs), "gradgradcheck") if out.requires_grad]
+    if not outputs:
+        raise ValueError("gradgradcheck: no output of the function requires grad, so it has no first "
+                         "derivatives whose derivatives could be checked")
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
         grad_outputs = [Value(rng.standard_normal(out.shape)) for out in outputs]

@@ -34,12 +34,19 @@ def graph_values(root: Value) -> list[Value]:
     return found
 
 
+RANKDIRS = ("TB", "LR", "BT", "RL")  # Graphviz's directions: top to bottom, left to right, ...
+
+
 def to_dot(root: Value, rankdir: str = "TB") -> str:
     """Graphviz DOT source for the graph behind ``root``: one node per Value, one edge per argument.
 
     ``rankdir`` is Graphviz's direction: "TB" draws the leaves at the top and
     the result at the bottom (each box then lists its rows one under another).
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"to_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     values = graph_values(root)
     ids = {id(v): f"v{i}" for i, v in enumerate(values)}
     lines = ["digraph tinygrad_edu {", f"  rankdir={rankdir};",
@@ -64,12 +71,16 @@ def draw(root: Value, path: str | os.PathLike[str]) -> bool:
     fmt = os.path.splitext(path)[1].lstrip(".").lower()
     if fmt not in ("svg", "png"):
         raise ValueError(f"draw: the file name must end in .svg or .png, got {path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"draw: the folder {folder!r} does not exist")
+    source = to_dot(root)  # checks root before anything runs
     dot = shutil.which("dot")
     if dot is None:
         print("draw: Graphviz's `dot` program is not installed; install it (apt install graphviz, "
               "brew install graphviz, or conda install graphviz) and run again", file=sys.stderr)
         return False
-    subprocess.run([dot, f"-T{fmt}", "-o", path], input=to_dot(root), text=True, check=True)
+    subprocess.run([dot, f"-T{fmt}", "-o", path], input=source, text=True, check=True)
     return True
 
 
@@ -95,7 +106,7 @@ def _summary(a: np.ndarray) -> str:
 def _short(x: Any) -> str:
     if isinstance(x, np.ndarray) and x.size > 3:
         return f"array{x.shape}"
-    text = repr(x.tolist() if isinstance(x, np.ndarray) else x)
+    text = repr(x.tolist() if isinstance(x, (np.ndarray, np.generic)) else x)  # 3.0, not np.float64(3.0)
     return text if len(text) <= 24 else text[:21] + "..."
 
 
@@ -103,4 +114,5 @@ def _escape(text: str) -> str:
     """Backslash the characters that mean something inside a Graphviz record label."""
     for char in '\\"{}|<>':
         text = text.replace(char, "\\" + char)
-    return text
+    # Graphviz drops raw line breaks and tabs; keep a name's line breaks as its own "\n".
+    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n").replace("\t", " ")
