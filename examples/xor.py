@@ -112,9 +112,12 @@ def at_least_one(text: str) -> int:
     return whole_number(text, 1)
 
 
-def at_least_zero(text: str) -> int:
-    """An argparse type: a whole number of at least 0."""
-    return whole_number(text, 0)
+def seed(text: str) -> int:
+    """An argparse type: a seed for manual_seed, a whole number from 0 to 2**64 - 1."""
+    number = whole_number(text, 0)
+    if number >= 2**64:
+        raise argparse.ArgumentTypeError(f"must be below 2**64, got {number}")
+    return number
 
 
 def learning_rate(text: str) -> float:
@@ -146,7 +149,7 @@ def plot_path(text: str) -> str:
 def main() -> None:
     """Train one neuron and then a 2-4-1 network on XOR, and print both truth tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=at_least_zero, default=0, help="seed for the initial weights (default: 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed for the initial weights (default: 0)")
     parser.add_argument("--steps", type=at_least_one, default=5000, help="training steps for each model (default: 5000)")
     parser.add_argument("--lr", type=learning_rate, default=1.0, help="learning rate (default: 1.0)")
     parser.add_argument("--hidden", type=at_least_one, default=4, help="hidden neurons of the network (default: 4)")

@@ -159,6 +159,7 @@ USAGE_ERRORS = [  # (script, option, bad value, what stderr says)
     ("xor.py", "--hidden", "0", "must be at least 1, got 0"),
     ("xor.py", "--seed", "-1", "must be at least 0, got -1"),
     ("xor.py", "--seed", "1.5", "must be a whole number"),
+    ("xor.py", "--seed", str(2**64), f"must be below 2**64, got {2**64}"),
     ("xor.py", "--lr", "-1", "must be a finite number above 0"),
     ("xor.py", "--lr", "0", "must be a finite number above 0"),
     ("xor.py", "--lr", "nan", "must be a finite number above 0"),

@@ -283,8 +283,8 @@ def test_a_key_ending_in_npy_is_refused(tmp_path):
 
 
 def test_a_save_that_fails_half_way_leaves_the_old_file_and_no_stray_file(tmp_path, monkeypatch):
-    """The file is written under a temporary name and renamed at the end: when writing fails after the first
-    array (a full disk, Ctrl-C), the old save is still there, whole, and the temporary file is gone."""
+    """The whole file is built in memory before the path is opened: when writing an array fails (here the
+    third), the old save is still there, whole, and no other file appears."""
     path = tmp_path / "x.npz"
     tg.save({"w": np.arange(3.0)}, path)
     real_write = np.lib.format.write_array
@@ -361,3 +361,28 @@ def test_a_save_in_another_format_is_refused(tmp_path):
     write_raw_save(path, [("w.npy", np.ones(1))], format_number=2)
     with pytest.raises(ValueError, match="written in format 2, and this version reads format 1"):
         tg.load(path)
+
+
+def test_save_writes_through_a_symlink_and_keeps_the_files_mode(tmp_path):
+    """Saving over an existing file rewrites that file: a symlink still points at it (now holding the new
+    weights) and a private file (mode 0600) stays private, as with torch.save."""
+    real = tmp_path / "real.npz"
+    tg.save({"w": np.zeros(2)}, real)
+    os.chmod(real, 0o600)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(real)
+    tg.save({"w": np.ones(2)}, link)
+    assert link.is_symlink()
+    np.testing.assert_array_equal(tg.load(real)["w"], np.ones(2))
+    assert (real.stat().st_mode & 0o777) == 0o600
+
+
+def test_save_and_load_refuse_files_open_in_text_mode(tmp_path):
+    """A file opened with "w" or "r" (text) is a TypeError naming the function and the mode to use."""
+    tg.save({"w": np.ones(1)}, tmp_path / "x.npz")
+    with open(tmp_path / "y.npz", "w") as text_file:
+        with pytest.raises(TypeError, match=r"save: the file is open in text mode; open it in binary mode \('wb'\)"):
+            tg.save({"w": np.ones(1)}, text_file)
+    with open(tmp_path / "x.npz") as text_file:
+        with pytest.raises(TypeError, match=r"load: the file is open in text mode; open it in binary mode \('rb'\)"):
+            tg.load(text_file)

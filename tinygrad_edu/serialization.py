@@ -7,8 +7,8 @@ optimizer's state) are stored flat, their keys joined with ``/``.
 
 from __future__ import annotations
 
+import io
 import os
-import uuid
 import zipfile
 import zlib
 from typing import IO, Any
@@ -24,43 +24,36 @@ _FORMAT = 1
 def save(state_dict: dict[Any, Any], path: str | os.PathLike[str] | IO[bytes]) -> None:
     """Write a state dict (names to arrays or numbers; dicts of them may nest) to ``path`` (or a binary file).
 
-    Every entry is checked before anything is written, and the file is
-    written under a temporary name and then renamed to ``path``: a state dict
-    that cannot be saved, or a save that fails half-way (a full disk, Ctrl-C),
-    leaves an existing file as it was.
+    Every entry is checked, and the whole file is built in memory, before
+    ``path`` is opened: a state dict that cannot be saved leaves an existing
+    file as it was.
     """
     if not isinstance(state_dict, dict):
         raise TypeError(f"save: the first argument is the state dict (a dict), got {type(state_dict).__name__}; "
                         "call save(model.state_dict(), path)")
+    if isinstance(path, io.TextIOBase):
+        raise TypeError("save: the file is open in text mode; open it in binary mode ('wb')")
     flat = {_MARK: np.array(_FORMAT)}
     _flatten(state_dict, "", flat)
-    if hasattr(path, "write"):  # an open file: written directly
-        _write_archive(flat, path)
-        return
-    target = os.fsdecode(path)
-    folder = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"save: the folder {folder!r} does not exist")
-    if os.path.isdir(target):
-        raise IsADirectoryError(f"save: {target!r} is a folder; give a file name")
-    temporary = os.path.join(folder, f".{uuid.uuid4().hex[:16]}.npz.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            _write_archive(flat, file)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
-def _write_archive(flat: dict[str, np.ndarray], file: IO[bytes]) -> None:
+    if not hasattr(path, "write"):
+        target = os.fsdecode(path)
+        folder = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"save: the folder {folder!r} does not exist")
+        if os.path.isdir(target):
+            raise IsADirectoryError(f"save: {target!r} is a folder; give a file name")
     # The archive np.savez writes (one .npy file per array in an uncompressed
     # zip), written here so that no key can clash with savez's own arguments.
-    with zipfile.ZipFile(file, "w") as archive:
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
         for name, array in flat.items():
             with archive.open(name + ".npy", "w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, array, allow_pickle=False)
+    if hasattr(path, "write"):
+        path.write(content.getbuffer())
+    else:
+        with open(target, "wb") as file:
+            file.write(content.getbuffer())
 
 
 def load(path: str | os.PathLike[str] | IO[bytes]) -> dict[str, Any]:
@@ -68,6 +61,8 @@ def load(path: str | os.PathLike[str] | IO[bytes]) -> dict[str, Any]:
 
     A file that is not such a save, or is damaged, gives a ValueError saying so.
     """
+    if isinstance(path, io.TextIOBase):
+        raise TypeError("load: the file is open in text mode; open it in binary mode ('rb')")
     name = repr(os.fsdecode(path)) if not hasattr(path, "read") else "the file"
     try:
         if hasattr(path, "read"):
