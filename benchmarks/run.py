@@ -331,8 +331,9 @@ def main() -> int:
 
     fewer = sorted({f"{w} at {n:,}: {MAX_REPEATS[w, n]}" for w, _, n in cases
                     if MAX_REPEATS.get((w, n), repeats) < repeats})
+    rounds = f"median of {repeats} round{'s' if repeats > 1 else ''} after a warm-up"
     print(f"numpy {np.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, one BLAS thread; "
-          f"median of {repeats} round{'s' if repeats > 1 else ''} after a warm-up" + (f" ({', '.join(fewer)})" if fewer else "") + "\n")
+          + rounds + (f" ({', '.join(fewer)})" if fewer else "") + "\n")
     results = []
     for workload, dtype, size in cases:
         case = Case(workload, dtype, size)

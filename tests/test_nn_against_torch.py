@@ -365,7 +365,8 @@ def test_module_walks_and_repr_match_torch():
     twice and a nested Sequential, are PyTorch's."""
     def build(lib):
         shared = lib.nn.Linear(2, 2)
-        return lib.nn.Sequential(shared, lib.nn.ReLU(), shared, lib.nn.Sequential(lib.nn.Linear(2, 1), lib.nn.Sigmoid()))
+        tail = lib.nn.Sequential(lib.nn.Linear(2, 1), lib.nn.Sigmoid())
+        return lib.nn.Sequential(shared, lib.nn.ReLU(), shared, tail)
 
     ours, theirs = build(tg), build(torch)
     assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]

@@ -237,7 +237,8 @@ def test_load_state_dict_restores_hyperparameters():
     (lambda s: s["state"][0].update(m=None), r"'m' of parameter 0 is not numbers \(dtype object"),
     (lambda s: s["state"][0].update(m=[[1.0], [1.0, 2.0]]), "'m' of parameter 0 is not an array"),
 ], ids=["wrong-shape", "unknown-key", "bad-index", "missing-hyperparameter", "invalid-lr", "no-hyperparameters",
-        "negative-step", "fractional-step", "bool-step", "complex-moment", "string-moment", "missing-moment", "ragged-moment"])
+        "negative-step", "fractional-step", "bool-step", "complex-moment", "string-moment", "missing-moment",
+        "ragged-moment"])
 def test_optimizer_load_state_dict_rejects_and_changes_nothing(corrupt, match):
     """A state that does not fit is a ValueError, and the optimizer keeps its own state and settings."""
     p = Value(np.array([1.0, 2.0]))

@@ -468,7 +468,8 @@ class Value:
 
     def broadcast_to(self, shape: Sequence[int]) -> Value:
         """Repeat x along new or size-1 axes to ``shape``, as numpy; the gradient sums the copies."""
-        return ops.broadcast_to(self, (shape,) if isinstance(shape, (int, np.integer)) else _shape_tuple(shape, "broadcast_to"))
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else _shape_tuple(shape, "broadcast_to")
+        return ops.broadcast_to(self, shape)
 
     def __getitem__(self, index: Any) -> Value:
         """x[index] with numpy's indexing: ints, slices, None, Ellipsis, integer and boolean arrays.
