@@ -379,12 +379,15 @@ def test_set_grad_enabled_as_a_call_a_block_and_a_decorator():
     y, inside = square(x)
     assert not inside and not y.requires_grad and tg.is_grad_enabled()
 
-    off = tg.set_grad_enabled(False)  # made (which turns recording off), then entered later, twice, as PyTorch
-    tg.set_grad_enabled(True)
-    for _ in range(2):
-        with off:
-            assert not tg.is_grad_enabled()
-    assert tg.is_grad_enabled()  # back to the mode from before `off` was made, as PyTorch does
+    try:
+        off = tg.set_grad_enabled(False)  # made (which turns recording off), then entered later, twice, as PyTorch
+        tg.set_grad_enabled(True)
+        for _ in range(2):
+            with off:
+                assert not tg.is_grad_enabled()
+        assert tg.is_grad_enabled()  # back to the mode from before `off` was made, as PyTorch does
+    finally:
+        tg.set_grad_enabled(True)
 
 
 @pytest.mark.parametrize("mode", ["False", 0, None])
