@@ -254,3 +254,29 @@ def test_logsumexp_and_softmax_over_empty_axes(shape, axis, name):
         for reduction in ("max", "min"):
             with pytest.raises(ValueError, match=f"^{reduction}: axis .* is empty, and an empty slice has no largest"):
                 getattr(Value(np.zeros(shape)), reduction)(axis=axis)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_of_a_large_array_matches_torch_and_gradcheck(dtype):
+    """From 128 elements on sigmoid takes its other formula: value and gradient (with a random upstream
+    gradient) still equal PyTorch's, in both dtypes, and the float64 gradient passes gradcheck."""
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((13, 12)) * 20).astype(dtype)  # 156 elements, tails included
+    u = rng.standard_normal((13, 12)).astype(dtype)
+    if dtype == np.float64:
+        assert_matches_torch(lambda v: v.sigmoid(), torch.sigmoid, [x], u)
+        assert tg.gradcheck(lambda v: v.sigmoid(), [Value(rng.standard_normal(130))])
+        return
+    ours, theirs = Value(x), torch.tensor(x, requires_grad=True)  # float32: to a few ulps of float32
+    out, t_out = ours.sigmoid(), torch.sigmoid(theirs)
+    out.backward(u)
+    t_out.backward(torch.tensor(u))
+    assert out.dtype == np.float32 and ours.grad.dtype == np.float32
+    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-6, atol=1e-37)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-5, atol=1e-37)
+
+
+def test_transpose_with_a_0d_array_names_itself():
+    """An array of axes that is 0-d is not an order of axes: the error names transpose."""
+    with pytest.raises(TypeError, match="^transpose: an axis must be an integer"):
+        Value([1.0, 2.0]).transpose(np.array(0))
