@@ -286,7 +286,9 @@ OPS = [
     Op("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape), 1, reshaped()),
     Op("transpose_reverse", lambda x: x.transpose(), lambda x: x.permute(tuple(reversed(range(x.ndim)))), 1, unary()),
     Op("T", lambda x: x.T, lambda x: x.permute(tuple(reversed(range(x.ndim)))), 1, unary()),
-    Op("transpose_axes", lambda x, axes: x.transpose(*axes), lambda x, axes: x.permute(axes), 1, permuted()),
+    # Two separate integers swap those axes (PyTorch's transpose); more or fewer are numpy's permutation.
+    Op("transpose_axes", lambda x, axes: x.transpose(*axes),
+       lambda x, axes: x.transpose(*axes) if len(axes) == 2 else x.permute(axes), 1, permuted()),
     Op("transpose_axes_tuple", lambda x, axes: x.transpose(axes), lambda x, axes: x.permute(axes), 1, permuted()),
     Op("swapaxes_first_last", lambda x: x.swapaxes(0, -1), lambda x: torch.swapaxes(x, 0, -1), 1, unary(min_dims=1)),
     Op("broadcast_to", lambda x, shape: x.broadcast_to(shape), lambda x, shape: x.broadcast_to(shape), 1,

@@ -32,4 +32,4 @@ def test_custom_operation_example():
     block = next(b for b in python_blocks() if "Operation(" in b)
     lines, namespace = run(block)
     assert lines == ["8.0 12.0"]
-    assert namespace["y"]._op.name == "cube"
+    assert namespace["y"].op.name == "cube"

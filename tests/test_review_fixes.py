@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Operation, Value, nn, optim
+from tinygrad_edu import no_grad, Operation, Value, nn, optim
 from helpers import raises, unchanged
 
 
@@ -16,13 +16,13 @@ def needs_torch():
 # ---------------------------------------------------------------------- 1. == and != give masks
 
 
-def test_eq_and_ne_give_numpy_masks():
-    """Value == 0 is the elementwise numpy mask, and != its negation."""
+def test_eq_and_ne_give_boolean_values():
+    """Value == 0 is an elementwise boolean Value that needs no gradient (as PyTorch's), and != its negation."""
     v = Value([1.0, 0.0, 2.0])
     eq, ne = v == 0, v != 0
-    assert type(eq) is np.ndarray and eq.dtype == np.bool_
-    np.testing.assert_array_equal(eq, [False, True, False])
-    np.testing.assert_array_equal(ne, [True, False, True])
+    assert isinstance(eq, Value) and eq.dtype == np.bool_ and not eq.requires_grad
+    np.testing.assert_array_equal(eq.data, [False, True, False])
+    np.testing.assert_array_equal(ne.data, [True, False, True])
 
 
 def test_eq_between_values_and_arrays_is_elementwise():
@@ -485,14 +485,19 @@ def test_rule_returning_a_python_float_fails_backward_and_changes_no_grad():
     assert y.grad is None and loss.grad is None
 
 
-def test_forward_returning_integers_gives_a_float64_value():
-    """A forward that returns an integer array (or a bool array) gives a float64 Value."""
+def test_forward_returning_integers_keeps_them_unless_a_gradient_is_needed():
+    """A forward returning integers (or bools) gives an integer Value when no argument requires grad, and
+    a TypeError naming the operation when one does (only floats carry gradients; it used to become float64)."""
     count = Operation("count", lambda x: (x > 0).astype(np.int64), lambda g, x, out: g * 0)
-    y = count(Value([-1.0, 2.0, 3.0]))
-    assert y.dtype == np.float64
-    np.testing.assert_array_equal(y.data, [0.0, 1.0, 1.0])
+    y = count(Value([-1.0, 2.0, 3.0], requires_grad=False))
+    assert y.dtype == np.int64 and not y.requires_grad
+    np.testing.assert_array_equal(y.data, [0, 1, 1])
+    with pytest.raises(TypeError, match="count.*int64.*requires grad"):
+        count(Value([-1.0, 2.0, 3.0]))
     positive = Operation("positive", lambda x: x > 0, lambda g, x, out: g * 0)
-    assert positive(Value([1.0])).dtype == np.float64
+    assert positive(Value([1.0], requires_grad=False)).dtype == np.bool_
+    with no_grad():
+        assert positive(Value([1.0])).dtype == np.bool_
 
 
 # ---------------------------------------------------------------------- 11. optimizers refuse bad arguments
@@ -646,14 +651,14 @@ def graph_values(root):
         v = stack.pop()
         if id(v) not in seen:
             seen[id(v)] = v
-            stack.extend(x for x in v._inputs if isinstance(x, Value))
+            stack.extend(x for x in v.inputs if isinstance(x, Value))
     return list(seen.values())
 
 
 def assert_leaf_grads_are_their_own(root, upstream):
     """No leaf's .grad shares memory with any other Value's .grad, nor with the upstream array passed in."""
     values = graph_values(root)
-    leaves = [v for v in values if v._op is None and v.requires_grad]
+    leaves = [v for v in values if v.op is None and v.requires_grad]
     assert leaves
     for leaf in leaves:
         assert leaf.grad is not None

@@ -538,7 +538,8 @@ def test_logsumexp_and_log_softmax_are_stable_at_large_inputs():
         lse = x.logsumexp()
         np.testing.assert_allclose(lse.data, 1000 + np.log(2), rtol=1e-15)
         lse.backward()
-        np.testing.assert_allclose(x.grad, [0.5, 0.5], rtol=1e-15)
+        # The gradient is exp(x - logsumexp(x)), as PyTorch computes it: 0.5 to the rounding of 1000 + log 2.
+        np.testing.assert_allclose(x.grad, [0.5, 0.5], rtol=1e-13)
         np.testing.assert_allclose(x.log_softmax().data, [-np.log(2), -np.log(2)], rtol=1e-12)
         y = Value(np.array([1000.0, -1000.0]))
         np.testing.assert_array_equal(y.softmax().data, [1.0, 0.0])

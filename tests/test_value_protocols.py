@@ -123,11 +123,19 @@ def test_item_of_several_elements_is_an_error_naming_item():
 
 def test_numpy_shares_memory_with_data():
     """numpy() is the Value's own array: writing to it changes the Value."""
-    x = Value([1.0, 2.0])
+    x = Value([1.0, 2.0], requires_grad=False)
     a = x.numpy()
     assert a is x.data
     a[0] = 10.0
     assert x.data[0] == 10.0
+
+
+def test_numpy_of_a_value_that_requires_grad_is_refused_as_in_pytorch():
+    """numpy() refuses while the Value requires grad (PyTorch's rule), naming detach(); force=True takes it."""
+    x = Value([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"numpy.*detach\(\)\.numpy\(\)"):
+        x.numpy()
+    assert x.numpy(force=True) is x.data and x.detach().numpy() is x.data
 
 
 def test_detach_shares_data_and_records_nothing():
@@ -138,7 +146,7 @@ def test_detach_shares_data_and_records_nothing():
     assert d.requires_grad is False
     y = d * 3 + 1
     assert y.requires_grad is False
-    assert y._inputs == ()
+    assert y.inputs == ()
     x.data[1] = 7.0
     assert d.data[1] == 7.0
 
@@ -270,7 +278,7 @@ def test_a_copied_or_pickled_result_is_a_leaf_with_the_same_numbers():
         for restored in (pickle.loads(pickle.dumps(original)), copy.deepcopy(original), copy.copy(original)):
             np.testing.assert_array_equal(restored.data, original.data)
             assert restored.requires_grad == original.requires_grad and restored.name == original.name
-            assert restored._op is None and restored._inputs == ()
+            assert restored.op is None and restored.inputs == ()
     restored = pickle.loads(pickle.dumps(y))
     np.testing.assert_array_equal(restored.grad, [4.0, 8.0])
     x.grad = None

@@ -1,30 +1,151 @@
 """Reverse-mode differentiation: the backward loop, and grad().
 
-A Value remembers the operation that made it (``_op``) and that operation's
-arguments (``_inputs``); the operation has one derivative rule per argument.
-Backpropagation walks the graph from the output back to the leaves, every
-Value before its inputs, and applies the chain rule one edge at a time::
+A Value remembers the operation that made it (``op``) and that operation's
+arguments (``inputs``); the operation has one derivative rule per argument.
+Backpropagation visits the graph from the output back to the leaves, every
+Value after every Value made from it, and applies the chain rule one edge at
+a time::
 
     gradient of input  +=  rule(gradient of output, *arguments, output)
 
-``backpropagate`` is that loop; ``fit_to_input`` reduces a gradient that numpy
-broadcasting made too big back to its input's shape.
+``backpropagate`` is that loop. The helpers below it each do one job the loop
+needs and a reader can take on trust: ``unbroadcast`` sums away what numpy's
+broadcasting added, ``rule_arguments`` hands the rules arrays (or Values, to
+differentiate again), and the leaf helpers give every parameter a gradient
+array of its own.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .grad_mode import enable_grad, no_grad
-from .value import Value, seed_gradient
+from . import anomaly, checks
+from . import value as value_module
+from .grad_mode import _mode, enable_grad, no_grad
+from .value import Value
+
+# An observer sees every edge of a backward pass: (node, position, g, gradient passed to input position).
+Observer = Callable[[Value, int, Any, Any], None]
 
 
-def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
-    """Return ``gradient`` summed over the axes numpy broadcast ``x`` along, in ``x``'s dtype.
+def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False,
+                  observer: Observer | None = None) -> dict[Value, Any]:
+    """Every Value the roots depend on, mapped to the gradient of the final quantity with respect to it.
+
+    ``seeds[i]`` is the gradient to start from at ``roots[i]``. Gradients are
+    summed in a dictionary that belongs to this pass only (``.grad`` fields are
+    never read), and that dictionary is the result.
+
+    The order: a Value's gradient is complete once every Value made from it has
+    passed its share back. Values are numbered as they are made, so those made
+    from x have larger numbers than x: taking the waiting Value with the
+    largest number next (a heap) visits the graph in reverse topological order
+    without a separate walk. Leaves have nothing further back and never wait.
+    """
+    grads, waiting, leaves = start_pass(roots, seeds)
+    while waiting:
+        node = heapq.heappop(waiting)[1]  # the newest waiting Value: every use of it has passed its share back
+        g = grads[node] = as_gradient(grads[node], create_graph)
+        if node._number < value_module.last_change:  # something was changed in place after node was made
+            check_unchanged(node)
+        args = rule_arguments(node, create_graph)
+        for position, x in enumerate(node.inputs):
+            if not (isinstance(x, Value) and x.requires_grad):
+                continue  # a constant, or a Value no gradient is wanted for
+            gx = node.op.rules[position](g, *args)  # the chain rule, for this one edge
+            if type(gx) is not np.ndarray or gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
+                gx = unbroadcast(gx, x, node, position)  # sum away what broadcasting added
+            if observer is not None:
+                observer(node, position, g, gx)
+            previous = grads.get(x)
+            if previous is not None:
+                grads[x] = previous + gx  # a later share: add it to what x has
+            elif x.inputs:
+                grads[x] = gx  # the first share: x waits until every use of it has passed back
+                heapq.heappush(waiting, (-x._number, x))
+            else:
+                grads[x] = own_array(gx, g, create_graph)  # a leaf: nothing further back
+                leaves.append(x)
+    finish_leaves(grads, leaves, create_graph)
+    return grads
+
+
+# ---------------------------------------------------------------------- the loop's helpers
+
+
+def start_pass(roots: Sequence[Value], seeds: Sequence[Any]) -> tuple[dict[Value, Any], list[Any], list[Value]]:
+    """The pass's gradients (the seeds at the roots), the heap of Values waiting, and the leaves reached."""
+    grads: dict[Value, Any] = {}
+    waiting: list[tuple[int, Value]] = []  # (-number, Value): heapq pops the smallest, so the newest
+    leaves: list[Value] = []
+    for root, seed in zip(roots, seeds):
+        if root in grads:
+            grads[root] = grads[root] + seed
+        elif root.inputs:
+            grads[root] = seed
+            heapq.heappush(waiting, (-root._number, root))
+        else:
+            grads[root] = seed
+            leaves.append(root)
+    return grads, waiting, leaves
+
+
+def check_unchanged(node: Value) -> None:
+    """Raise if a Value whose numbers node's rules read was changed in place after node was made.
+
+    A derivative rule reads the numbers its operation saw in the forward pass
+    (``mul``'s rule for ``a`` reads ``b``). Changed in place in between (by
+    ``b.mul_(3)``, or an optimizer's step), the rule would silently compute
+    with the new numbers; PyTorch refuses, and so does this. The operation
+    names what its rules read (``Operation(..., saves=...)``); a Value's
+    ``_version`` stamp says when its memory last changed (value.py).
+    """
+    op = node.op
+    assert op is not None
+    for position in op.saved:
+        x = node if position == -1 else node.inputs[position]
+        if isinstance(x, Value) and x._version is not None and x._version[0] > node._number:
+            what = "its own result" if position == -1 else f"its argument {position}"
+            named = f", named '{x.name}'" if x.name else ""
+            raise RuntimeError(
+                f"backward: one of the Values needed for gradient computation has been modified by an inplace "
+                f"operation: {what} (a Value of shape {x.shape}{named}) was changed in place after '{op.name}' "
+                "used it, so its derivative rule would read the new numbers. Hint: compute the graph again "
+                "after the change, or change a copy instead (x = x * 3, or x.clone()); detect_anomaly() "
+                "shows where the operation was made.")
+
+
+def as_gradient(g: Any, create_graph: bool) -> Any:
+    """g as a numpy array: numpy gives a scalar, not a 0-d array, for the sum of two 0-d arrays."""
+    if type(g) is np.ndarray or create_graph:
+        return g
+    return np.asarray(g)
+
+
+def rule_arguments(node: Value, create_graph: bool) -> list[Any]:
+    """What node's rules receive after g: its arguments and its result.
+
+    Numpy arrays on an ordinary pass. Under ``create_graph`` the Values
+    themselves, so that what the rules compute is recorded as a graph and can
+    be differentiated again (the rules use operators and Operations, which
+    work on both).
+    """
+    if create_graph:
+        return [*node.inputs, node]
+    args = []
+    for x in node.inputs:  # a plain loop: cheaper than a comprehension here
+        args.append(x.data if isinstance(x, Value) else x)
+    args.append(node.data)
+    return args
+
+
+def unbroadcast(gradient: Any, x: Value, node: Value, position: int) -> Any:
+    """Return ``gradient`` summed over the axes numpy broadcast ``x`` along, as an array of ``x``'s dtype.
 
     A rule may return its gradient in any shape that broadcasting ``x`` could
     have produced: ``x``'s own, or with axes added in front, or with size-1
@@ -32,8 +153,10 @@ def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
     that cannot be reduced to ``x.shape`` is a bug in the rule of ``node``,
     and is reported as one.
     """
-    if not isinstance(gradient, (np.ndarray, np.generic, Value)):
-        raise RuntimeError(f"the derivative rule of '{node._op.name}' for its argument {position} returned "
+    if isinstance(gradient, np.generic):
+        gradient = np.asarray(gradient)  # numpy gives scalars for 0-d results
+    elif not isinstance(gradient, (np.ndarray, Value)):
+        raise RuntimeError(f"the derivative rule of '{_name(node)}' for its argument {position} returned "
                            f"a {type(gradient).__name__}, not an array: the rule is wrong")
     shape, returned = x.data.shape, gradient.shape
     if returned != shape:
@@ -53,80 +176,70 @@ def fit_to_input(gradient: Any, x: Value, node: Value, position: int) -> Any:
     return gradient
 
 
+def _name(node: Value) -> str:
+    return node.op.name if node.op is not None else "?"
+
+
 def _bad_rule(node: Value, position: int, got: tuple[int, ...], want: tuple[int, ...]) -> str:
-    return (f"the derivative rule of '{node._op.name}' for its argument {position} returned a gradient "
+    return (f"the derivative rule of '{_name(node)}' for its argument {position} returned a gradient "
             f"of shape {got}, which does not reduce to that argument's shape {want}: the rule is wrong")
 
 
-def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False) -> dict[Value, Any]:
-    """Every Value the roots depend on, mapped to the gradient of the final quantity with respect to it.
+def own_array(gx: Any, g: Any, create_graph: bool) -> Any:
+    """A leaf's first gradient, as an array of its own (a parameter's gradient may be edited in place):
+    not the gradient of the Value it came from passed on (``add``'s rule returns g), nor a view."""
+    if not create_graph and (gx is g or gx.base is not None):
+        return gx.copy()
+    return gx
 
-    ``seeds[i]`` is the gradient to start from at ``roots[i]``. Gradients are
-    summed in a dictionary that belongs to this pass only, so ``.grad`` fields
-    left by earlier passes never leak in; that dictionary is the result.
 
-    The order: a Value's gradient is complete once every Value made from it
-    has passed its share back. Every Value is numbered when it is made, and
-    the Values made from x are newer than x, so they have larger numbers. The
-    Values waiting for their turn are kept in a heap and the newest one is
-    always taken next: by then everything made from it has been done. (This
-    is a reverse topological order, found without a separate walk.) Leaves
-    (Values with no recorded inputs: made with Value(...), or under no_grad)
-    have nothing further back, so they never wait: their gradients are
-    complete when the loop ends.
+def finish_leaves(grads: dict[Value, Any], leaves: list[Value], create_graph: bool) -> None:
+    """Make every leaf's gradient an array (a sum of 0-d shares is a numpy scalar)."""
+    if not create_graph:
+        for leaf in leaves:
+            if type(grads[leaf]) is not np.ndarray:
+                grads[leaf] = np.asarray(grads[leaf])
 
-    Rules receive numpy arrays, unless ``create_graph`` is set: then they
-    receive the Values themselves, so the gradients they build are Values
-    with a graph of their own, ready to be differentiated again.
+
+_accumulating = threading.Lock()
+
+
+def accumulate(grads: dict[Value, Any]) -> None:
+    """Add a pass's gradients into each Value's ``.grad``.
+
+    Under a lock: two threads backpropagating into one shared parameter would
+    otherwise both read its old ``.grad`` and one share would be lost (numpy
+    lets other threads run while it adds).
     """
-    grads: dict[Value, Any] = {}
-    waiting: list[tuple[int, Value]] = []  # (-number, Value): heapq pops the smallest, so the newest
-    leaves: list[Value] = []  # nothing further back: they never wait, their gradients are done at the end
-    for root, seed in zip(roots, seeds):
-        if root in grads:
-            grads[root] = grads[root] + seed
-        else:
-            grads[root] = seed
-            if not root._inputs:
-                leaves.append(root)
-            else:
-                heapq.heappush(waiting, (-root._number, root))
-    while waiting:
-        node = heapq.heappop(waiting)[1]
-        g = grads[node]  # complete now: every use of node has added its share
-        if not create_graph and type(g) is not np.ndarray:
-            g = grads[node] = np.asarray(g)  # numpy turns 0-d results into scalars; gradients are arrays
-        op = node._op
-        inputs = node._inputs
-        if create_graph:
-            args = [*inputs, node]
-        else:  # the arrays behind the Values (a plain loop: cheaper than a comprehension here)
-            args = []
-            for x in inputs:
-                args.append(x.data if isinstance(x, Value) else x)
-            args.append(node.data)
-        for position, x in enumerate(inputs):
-            if isinstance(x, Value) and x.requires_grad:
-                gx = op.rules[position](g, *args)  # the chain rule, for this one edge
-                if getattr(gx, "shape", None) != x.data.shape or gx.dtype is not x.data.dtype:
-                    gx = fit_to_input(gx, x, node, position)
-                previous = grads.get(x)
-                if previous is not None:  # a later share: the sum is a new array
-                    grads[x] = previous + gx
-                elif x._inputs:
-                    grads[x] = gx
-                    heapq.heappush(waiting, (-x._number, x))
-                else:  # a leaf, nothing further back: its gradient is complete when the loop ends
-                    if not create_graph and (gx is g or gx.base is not None):
-                        # A leaf's gradient (a parameter's) must be an array of its own, which
-                        # may be edited in place: not node's gradient passed on, nor a view.
-                        gx = gx.copy()
-                    grads[x] = gx
-                    leaves.append(x)
-    for leaf in leaves:
-        if not create_graph and type(grads[leaf]) is not np.ndarray:
-            grads[leaf] = np.asarray(grads[leaf])
-    return grads
+    with _accumulating:
+        for node, g in grads.items():
+            if node._grad is not None:
+                g = node._grad + g
+                if type(g) is not np.ndarray:
+                    g = np.asarray(g)  # numpy gives a scalar for the sum of two 0-d arrays
+            node._grad = g
+
+
+def forget_gradients(values: Any, set_to_none: bool) -> None:
+    """Set each Value's gradient to None, or with ``set_to_none=False`` fill it with zeros in place.
+
+    These are PyTorch's two ways of zero_grad: None is cheaper, and tells
+    "nothing reached this parameter" apart from "its gradient was zero".
+    """
+    for v in values:
+        if set_to_none:
+            v._grad = None
+        elif v._grad is not None:
+            v._grad[...] = 0
+
+
+def backward(root: Value, gradient: Any = None) -> None:
+    """``root.backward(gradient)``: backpropagate and add the gradients into ``.grad``."""
+    seed = checks.seed_gradient(root, gradient, "backward")
+    observer = anomaly.backward_observer() if _mode.anomaly else None
+    # Every gradient is computed before any is stored, so a rule that fails
+    # half-way leaves every .grad as it was.
+    accumulate(backpropagate([root], [seed], observer=observer))
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad_outputs: Any = None,
@@ -162,11 +275,12 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
 
     seeds = []
     for out, given in zip(outputs, grad_outputs):
-        seed = seed_gradient(out, given, "grad")
+        seed = checks.seed_gradient(out, given, "grad")
         seeds.append(given if create_graph and isinstance(given, Value) else Value(seed, requires_grad=False))
+    observer = anomaly.backward_observer() if _mode.anomaly else None
     with enable_grad() if create_graph else no_grad():
         pass_seeds = seeds if create_graph else [s.data for s in seeds]
-        grads = backpropagate(outputs, pass_seeds, create_graph)
+        grads = backpropagate(outputs, pass_seeds, create_graph, observer)
     results: list[Value | None] = []
     for i, x in enumerate(inputs):
         g = grads.get(x)

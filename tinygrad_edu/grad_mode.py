@@ -1,9 +1,12 @@
-"""Grad mode: whether operations record the graph that backpropagation needs.
+"""The modes of the thread: grad mode (whether operations record a graph) and anomaly mode.
 
-On by default. ``no_grad`` turns it off for a block or a function (for
-evaluation, and for updating parameters); ``enable_grad`` turns it back on;
-``set_grad_enabled(mode)`` sets it either way.
-The flag belongs to the thread that sets it.
+Grad mode is on by default. ``no_grad`` turns it off for a block or a function
+(for evaluation, and for updating parameters); ``enable_grad`` turns it back
+on; ``set_grad_enabled(mode)`` sets it either way; ``inference_mode`` is
+PyTorch's faster ``no_grad`` (here the same). Anomaly mode
+(``detect_anomaly``, ``set_detect_anomaly``) is off by default; ``anomaly.py``
+says what it does. Each flag belongs to the thread that sets it, and the
+engine reads both from one place: ``_mode``.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import numpy as np
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradMode(threading.local):
-    """Whether operations record a graph; one flag per thread, on by default."""
+class _Modes(threading.local):
+    """The modes of one thread: grad mode on, anomaly mode off, until changed."""
 
     enabled = True
+    anomaly = False
 
 
-_mode = _GradMode()
+_mode = _Modes()
 
 
 def is_grad_enabled() -> bool:
@@ -137,3 +141,88 @@ class set_grad_enabled:
         """Used as a decorator: the mode set on creation is undone, and ``func`` gets the mode for its calls."""
         _mode.enabled = self._previous
         return (enable_grad if self.enabled else no_grad)()(func)
+
+
+class inference_mode(_SetGradMode):
+    """PyTorch's faster ``no_grad`` for evaluation; here it is ``no_grad`` (nothing is recorded either way).
+
+    ``inference_mode(False)`` leaves grad mode as it is, as in PyTorch.
+    """
+
+    enabled = False
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # used as a bare decorator: @inference_mode
+            return super().__new__(cls, mode)
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"inference_mode: mode must be True or False, got {mode!r}")
+        made = super().__new__(cls)
+        made._on = bool(mode)
+        return made
+
+    def __enter__(self) -> None:
+        self._previous = _mode.enabled
+        if self._on:
+            _mode.enabled = False
+
+
+# ---------------------------------------------------------------------- anomaly mode
+
+
+def is_anomaly_enabled() -> bool:
+    """True when anomaly mode is on in this thread (see ``detect_anomaly``)."""
+    return _mode.anomaly
+
+
+class set_detect_anomaly:
+    """Turn anomaly mode on (True) or off (False) in this thread, as PyTorch's function of the same name.
+
+    Called on its own it changes the mode for the rest of the thread; as
+    ``with set_detect_anomaly(True):`` the previous mode comes back after the
+    block.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_detect_anomaly: mode must be True or False, got {mode!r}")
+        self._previous = _mode.anomaly
+        self._on = bool(mode)
+        _mode.anomaly = self._on
+
+    def __enter__(self) -> None:
+        _mode.anomaly = self._on
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.anomaly = self._previous
+
+
+class detect_anomaly:
+    """Find the operation that made a NaN: ``with detect_anomaly():`` or ``@detect_anomaly()``.
+
+    Inside it, an operation whose result is NaN where its arguments had none,
+    or infinite where they were finite, raises at once, naming itself, the
+    shapes of its arguments and the line of your code that called it; so does
+    a derivative rule whose gradient turns NaN during ``backward()``. Each
+    Value made inside remembers where it was made, which costs time: use it
+    to debug, not to train.
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        if not isinstance(check_nan, (bool, np.bool_)):
+            raise TypeError(f"detect_anomaly: check_nan must be True or False, got {check_nan!r}")
+        self._on = bool(check_nan)
+
+    def __enter__(self) -> None:
+        self._previous = _mode.anomaly
+        _mode.anomaly = self._on
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.anomaly = self._previous
+
+    def __call__(self, func: F) -> F:
+        @wraps(func)
+        def in_anomaly_mode(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly(self._on):
+                return func(*args, **kwargs)
+
+        return in_anomaly_mode  # type: ignore[return-value]

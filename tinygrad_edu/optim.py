@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .value import Value, forget_gradients
+from . import checks
+from .autograd import forget_gradients
+from .value import Value, mark_changed
 
 
 _BLOCK = 16000  # elements: 125 KB of float64, under the size the allocator hands back to the system
@@ -60,9 +61,10 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value")
-            if p._op is not None:
-                raise ValueError(f"{name}: parameter {i} was computed by '{p._op.name}'; an optimizer "
-                                 "updates leaf Values (made with Value(...)), whose data it can change")
+            if p.inputs or (p.op is not None and p.data.base is not None):  # in a graph, or a view of another
+                raise ValueError(f"{name}: parameter {i} was computed by '{p.op.name if p.op else '?'}'; an "
+                                 "optimizer updates leaf Values (made with Value(...) or tensor(...)), whose data "
+                                 "it can change")
             if not p.data.flags.writeable:
                 raise ValueError(f"{name}: the data of parameter {i} is read-only (a broadcast view?), so "
                                  "it cannot be updated in place")
@@ -85,7 +87,7 @@ class Optimizer:
         """
         ready = []
         for p, state in zip(self.params, self.state):
-            grad = p._grad
+            grad = p.grad
             if grad is not None:
                 data = p.data
                 if (not isinstance(data, np.ndarray) or data.shape != grad.shape or data.dtype.kind != "f"
@@ -94,14 +96,15 @@ class Optimizer:
                 ready.append((p, grad, state))
         for p, grad, state in ready:
             self.update(p, grad, state)
+            mark_changed(p)  # a graph built before this step can no longer be differentiated
 
     def _refusal(self, p: Value, state: dict[str, Any]) -> str:
         """The error message of ``step`` for a parameter it cannot update: which one, and why."""
         data = p.data
         if not isinstance(data, np.ndarray) or data.dtype.kind != "f":
-            problem = f"its data is {ops._describe(data)}, not a float array"
-        elif data.shape != p._grad.shape:
-            problem = f"its data has shape {data.shape} but its gradient has shape {p._grad.shape}"
+            problem = f"its data is {checks.describe(data)}, not a float array"
+        elif data.shape != p.grad.shape:  # type: ignore[union-attr]
+            problem = f"its data has shape {data.shape} but its gradient has shape {p.grad.shape}"  # type: ignore[union-attr]
         elif not data.flags.writeable:
             problem = "its data is read-only"
         else:

@@ -30,7 +30,7 @@ def graph_values(root: Value) -> list[Value]:
             continue
         seen.add(id(node))
         found.append(node)
-        stack.extend(reversed([x for x in node._inputs if isinstance(x, Value)]))
+        stack.extend(reversed([x for x in node.inputs if isinstance(x, Value)]))
     return found
 
 
@@ -54,7 +54,7 @@ def to_dot(root: Value, rankdir: str = "TB") -> str:
     for v in values:
         lines.append(f'  {ids[id(v)]} [label="{_label(v)}"];')
     for v in values:
-        for x in v._inputs:
+        for x in v.inputs:
             if isinstance(x, Value):
                 lines.append(f"  {ids[id(x)]} -> {ids[id(v)]};")
     lines.append("}")
@@ -85,10 +85,10 @@ def draw(root: Value, path: str | os.PathLike[str]) -> bool:
 
 
 def _label(v: Value) -> str:
-    title = v.name or (v._op.name if v._op is not None else "leaf")
-    if v._op is not None and v.name:
-        title = f"{v.name} = {v._op.name}"
-    constants = [_short(x) for x in v._inputs if not isinstance(x, Value)]
+    title = v.name or (v.op.name if v.op is not None else "leaf")
+    if v.op is not None and v.name:
+        title = f"{v.name} = {v.op.name}"
+    constants = [_short(x) for x in v.inputs if not isinstance(x, Value)]
     if constants:
         title += " (" + ", ".join(constants) + ")"
     rows = [title, f"shape {v.shape}"]

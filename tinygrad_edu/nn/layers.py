@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import ops
 from ..random import generator
-from ..value import Value, to_float_array
+from ..checks import to_float_array
+from ..value import Value
 from .module import Module
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
-from ..value import Value, to_float_array
+from .. import checks, ops
+from ..checks import to_float_array
+from ..value import Value
 from .layers import as_value
 from .module import Module
 
@@ -103,7 +104,7 @@ def binary_cross_entropy(prediction: Any, target: Any, reduction: str = "mean") 
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1] and targets t in [0, 1]."""
     _check_reduction(reduction, "binary_cross_entropy")
     prediction, target = _matching(prediction, target, "binary_cross_entropy")
-    for what, x in (("prediction", prediction.data), ("target", ops._data(target))):
+    for what, x in (("prediction", prediction.data), ("target", checks.data_of(target))):
         if not np.all((x >= 0) & (x <= 1)):
             raise ValueError(f"binary_cross_entropy: every element of the {what} must be between 0 and 1 "
                              "(for raw scores rather than probabilities, use BCEWithLogitsLoss)")

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..value import Value, forget_gradients
+from ..value import Value, mark_changed
+from ..autograd import forget_gradients
 
 
 class Module:
@@ -152,6 +153,7 @@ class Module:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for p, array in loaded.values():
             p.data[...] = array
+            mark_changed(p)
 
     def _every_name(self) -> Iterator[tuple[str, Value]]:
         """(dotted name, Value) for every parameter under every name it has: what state_dict() holds."""
