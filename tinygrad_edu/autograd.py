@@ -10,15 +10,20 @@ a time::
 
 ``backpropagate`` is that loop. The helpers below it each do one job the loop
 needs and a reader can take on trust: ``unbroadcast`` sums away what numpy's
-broadcasting added, ``rule_arguments`` hands the rules arrays (or Values, to
-differentiate again), and the leaf helpers give every parameter a gradient
-array of its own.
+broadcasting added, ``check_unchanged`` refuses to use numbers changed in place
+since the forward pass, and the others start and finish a pass.
+
+On an ordinary pass the rules receive numpy arrays. Under ``create_graph``
+(second derivatives) they receive the Values themselves, so what they compute
+is recorded as a graph of its own and can be differentiated again; and a
+leaf's first gradient is copied unless it is a fresh array: a parameter's
+gradient may be edited in place, so it must not be another Value's gradient
+passed on (``add``'s rule returns g itself) nor a view of one.
 """
 
 from __future__ import annotations
 
 import heapq
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -46,19 +51,28 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     from x have larger numbers than x: taking the waiting Value with the
     largest number next (a heap) visits the graph in reverse topological order
     without a separate walk. Leaves have nothing further back and never wait.
+    A gradient may be a numpy scalar where numpy made one (0-d results): callers take np.asarray.
     """
-    grads, waiting, leaves = start_pass(roots, seeds)
+    grads, waiting = start_pass(roots, seeds)
     while waiting:
         node = heapq.heappop(waiting)[1]  # the newest waiting Value: every use of it has passed its share back
-        g = grads[node] = as_gradient(grads[node], create_graph)
+        g = grads[node]
+        if type(g) is not np.ndarray and not create_graph:
+            g = grads[node] = np.asarray(g)  # numpy gives a scalar for the sum of two 0-d arrays
         if node._number < value_module.last_change:  # something was changed in place after node was made
             check_unchanged(node)
-        args = rule_arguments(node, create_graph)
+        if create_graph:  # the rules get the Values themselves: what they compute is recorded, to differentiate
+            args = [*node.inputs, node]
+        else:  # the rules get the numbers: each argument's array, then the result's
+            args = []
+            for x in node.inputs:  # a plain loop: cheaper than a comprehension here
+                args.append(x.data if isinstance(x, Value) else x)
+            args.append(node.data)
         for position, x in enumerate(node.inputs):
             if not (isinstance(x, Value) and x.requires_grad):
                 continue  # a constant, or a Value no gradient is wanted for
             gx = node.op.rules[position](g, *args)  # the chain rule, for this one edge
-            if type(gx) is not np.ndarray or gx.shape != x.data.shape or gx.dtype is not x.data.dtype:
+            if getattr(gx, "shape", None) != x.data.shape or gx.dtype is not x.data.dtype:
                 gx = unbroadcast(gx, x, node, position)  # sum away what broadcasting added
             if observer is not None:
                 observer(node, position, g, gx)
@@ -68,32 +82,26 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
             elif x.inputs:
                 grads[x] = gx  # the first share: x waits until every use of it has passed back
                 heapq.heappush(waiting, (-x._number, x))
-            else:
-                grads[x] = own_array(gx, g, create_graph)  # a leaf: nothing further back
-                leaves.append(x)
-    finish_leaves(grads, leaves, create_graph)
+            else:  # a leaf: nothing further back. Its gradient must be an array of its own (see above)
+                grads[x] = gx.copy() if not create_graph and (gx is g or gx.base is not None) else gx
     return grads
 
 
 # ---------------------------------------------------------------------- the loop's helpers
 
 
-def start_pass(roots: Sequence[Value], seeds: Sequence[Any]) -> tuple[dict[Value, Any], list[Any], list[Value]]:
-    """The pass's gradients (the seeds at the roots), the heap of Values waiting, and the leaves reached."""
+def start_pass(roots: Sequence[Value], seeds: Sequence[Any]) -> tuple[dict[Value, Any], list[Any]]:
+    """The pass's gradients (the seeds, at the roots) and the heap of the roots that have inputs."""
     grads: dict[Value, Any] = {}
     waiting: list[tuple[int, Value]] = []  # (-number, Value): heapq pops the smallest, so the newest
-    leaves: list[Value] = []
     for root, seed in zip(roots, seeds):
         if root in grads:
             grads[root] = grads[root] + seed
-        elif root.inputs:
-            grads[root] = seed
-            heapq.heappush(waiting, (-root._number, root))
         else:
             grads[root] = seed
-            leaves.append(root)
-    return grads, waiting, leaves
-
+            if root.inputs:
+                heapq.heappush(waiting, (-root._number, root))
+    return grads, waiting
 
 def check_unchanged(node: Value) -> None:
     """Raise if a Value whose numbers node's rules read was changed in place after node was made.
@@ -118,30 +126,6 @@ def check_unchanged(node: Value) -> None:
                 "used it, so its derivative rule would read the new numbers. Hint: compute the graph again "
                 "after the change, or change a copy instead (x = x * 3, or x.clone()); detect_anomaly() "
                 "shows where the operation was made.")
-
-
-def as_gradient(g: Any, create_graph: bool) -> Any:
-    """g as a numpy array: numpy gives a scalar, not a 0-d array, for the sum of two 0-d arrays."""
-    if type(g) is np.ndarray or create_graph:
-        return g
-    return np.asarray(g)
-
-
-def rule_arguments(node: Value, create_graph: bool) -> list[Any]:
-    """What node's rules receive after g: its arguments and its result.
-
-    Numpy arrays on an ordinary pass. Under ``create_graph`` the Values
-    themselves, so that what the rules compute is recorded as a graph and can
-    be differentiated again (the rules use operators and Operations, which
-    work on both).
-    """
-    if create_graph:
-        return [*node.inputs, node]
-    args = []
-    for x in node.inputs:  # a plain loop: cheaper than a comprehension here
-        args.append(x.data if isinstance(x, Value) else x)
-    args.append(node.data)
-    return args
 
 
 def unbroadcast(gradient: Any, x: Value, node: Value, position: int) -> Any:
@@ -185,41 +169,6 @@ def _bad_rule(node: Value, position: int, got: tuple[int, ...], want: tuple[int,
             f"of shape {got}, which does not reduce to that argument's shape {want}: the rule is wrong")
 
 
-def own_array(gx: Any, g: Any, create_graph: bool) -> Any:
-    """A leaf's first gradient, as an array of its own (a parameter's gradient may be edited in place):
-    not the gradient of the Value it came from passed on (``add``'s rule returns g), nor a view."""
-    if not create_graph and (gx is g or gx.base is not None):
-        return gx.copy()
-    return gx
-
-
-def finish_leaves(grads: dict[Value, Any], leaves: list[Value], create_graph: bool) -> None:
-    """Make every leaf's gradient an array (a sum of 0-d shares is a numpy scalar)."""
-    if not create_graph:
-        for leaf in leaves:
-            if type(grads[leaf]) is not np.ndarray:
-                grads[leaf] = np.asarray(grads[leaf])
-
-
-_accumulating = threading.Lock()
-
-
-def accumulate(grads: dict[Value, Any]) -> None:
-    """Add a pass's gradients into each Value's ``.grad``.
-
-    Under a lock: two threads backpropagating into one shared parameter would
-    otherwise both read its old ``.grad`` and one share would be lost (numpy
-    lets other threads run while it adds).
-    """
-    with _accumulating:
-        for node, g in grads.items():
-            if node._grad is not None:
-                g = node._grad + g
-                if type(g) is not np.ndarray:
-                    g = np.asarray(g)  # numpy gives a scalar for the sum of two 0-d arrays
-            node._grad = g
-
-
 def forget_gradients(values: Any, set_to_none: bool) -> None:
     """Set each Value's gradient to None, or with ``set_to_none=False`` fill it with zeros in place.
 
@@ -231,15 +180,6 @@ def forget_gradients(values: Any, set_to_none: bool) -> None:
             v._grad = None
         elif v._grad is not None:
             v._grad[...] = 0
-
-
-def backward(root: Value, gradient: Any = None) -> None:
-    """``root.backward(gradient)``: backpropagate and add the gradients into ``.grad``."""
-    seed = checks.seed_gradient(root, gradient, "backward")
-    observer = anomaly.backward_observer() if _mode.anomaly else None
-    # Every gradient is computed before any is stored, so a rule that fails
-    # half-way leaves every .grad as it was.
-    accumulate(backpropagate([root], [seed], observer=observer))
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad_outputs: Any = None,

@@ -50,7 +50,8 @@ def forward_result(data: Any, op: str, requires_grad: bool) -> np.ndarray:
     forward; one that returns integers or booleans is fine for a result that
     needs no gradient (a label, an index), and an error for one that does.
     """
-    if data is None:
+    if data is None or (isinstance(data, np.ndarray) and data.dtype == object and data.shape == ()
+                        and data.item() is None):
         raise TypeError(f"{op}: its forward returned None; a forward must return the result (a number or an array)")
     if type(data) is not np.ndarray:
         data = np.asarray(data)
@@ -152,13 +153,13 @@ def check_operation(name: Any, forward: Any, rules: Sequence[Any], formulas: Seq
         raise ValueError(f"Operation {name!r}: {len(formulas)} formulas for {len(rules)} rules")
 
 
-def saved_positions(saves: Sequence[str] | None, rules: Sequence[Callable[..., Any] | None],
-                    name: str) -> tuple[int, ...]:
+def saved_positions(saves: Sequence[str] | None, forward: Callable[..., Any],
+                    rules: Sequence[Callable[..., Any] | None], name: str) -> tuple[int, ...]:
     """The argument positions (and -1 for the result) whose numbers the rules read, from their names.
 
-    ``saves`` names them as the rules' parameters do, e.g. ``("b", "out")``
-    for ``lambda g, a, b, out: ...``. None means every argument and the
-    result: the safe default for an operation that does not say.
+    ``saves`` names them as the forward's parameters do, or as the rules' do
+    (``(g, a, b, out)``), e.g. ``("b", "out")``. None means every argument and
+    the result: the safe default for an operation that does not say.
     """
     if saves is None:
         return (*range(len(rules)), -1)
@@ -167,24 +168,26 @@ def saved_positions(saves: Sequence[str] | None, rules: Sequence[Callable[..., A
                         f"not the string {saves!r}")
     if not saves:
         return ()
-    rule = next((r for r in rules if r is not None), None)
-    code = getattr(rule, "__code__", None)
-    if code is None or code.co_argcount != len(rules) + 2:
-        raise TypeError(f"Operation {name!r}: saves={tuple(saves)} names the rules' parameters, so the first "
-                        "rule must be a plain function of (g, one name per argument, out)")
-    names = code.co_varnames[1:code.co_argcount]  # without g: the arguments, then out
+    names: tuple[str, ...] | None = None
+    forward_code = getattr(forward, "__code__", None)
+    if forward_code is not None and forward_code.co_argcount == len(rules):
+        names = (*forward_code.co_varnames[:len(rules)], "out")
+    else:
+        rule = next((r for r in rules if r is not None), None)
+        code = getattr(rule, "__code__", None)
+        if code is not None and code.co_argcount == len(rules) + 2:
+            names = code.co_varnames[1:code.co_argcount]  # without g: the arguments, then out
+    if names is None:
+        raise TypeError(f"Operation {name!r}: saves={tuple(saves)} names the arguments, so the forward (or the "
+                        "first rule) must be a plain function with one parameter per argument")
     positions = []
     for saved in saves:
         if saved not in names:
-            raise ValueError(f"Operation {name!r}: saves names {saved!r}, which is not one of the rules' "
-                             f"parameters {names}")
+            raise ValueError(f"Operation {name!r}: saves names {saved!r}, which is not one of the arguments "
+                             f"{names}")
         index = names.index(saved)
         positions.append(-1 if index == len(rules) else index)
     return tuple(positions)
-
-
-# ---------------------------------------------------------------------- axes, shapes, indices
-
 
 def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """``axis`` as a tuple of distinct non-negative axes (all of them for None)."""
@@ -286,24 +289,20 @@ def joinable(parts: list[Any], op: str, axis: int, new_axis: bool) -> None:
 # ---------------------------------------------------------------------- numpy's words and PyTorch's
 
 
-def reduction_args(op: str, ndim: int, dims: Any, keep: Any, axis: Any, keepdims: Any, dim: Any,
-                   keepdim: Any) -> tuple[tuple[int, ...], bool]:
-    """The axes and keepdims of a reduction called in numpy's words (``axis=``, ``keepdims=``), in
-    PyTorch's (``dim=``, ``keepdim=``) or positionally (the same in both), as (axes, keep).
+def torch_reduction_args(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> tuple[Any, bool]:
+    """A reduction's (axis, keepdims) when it was called with PyTorch's ``dim=``/``keepdim=``.
 
-    Mixing the two vocabularies in one call, or giving the same thing twice, is an error.
+    Both vocabularies mean the same for sum, mean and logsumexp; mixing them
+    in one call (``axis=`` with ``keepdim=``) is an error, so each call reads
+    as one library or the other.
     """
-    if (axis is not None or keepdims is not None) and (dim is not None or keepdim is not None):
-        raise TypeError(f"{op}: numpy's axis=/keepdims= and PyTorch's dim=/keepdim= cannot be mixed in one call")
-    if dims is not None and (axis is not None or dim is not None):
-        raise TypeError(f"{op}: the axis is given twice (positionally and by name)")
-    if keep is not None and (keepdims is not None or keepdim is not None):
-        raise TypeError(f"{op}: keepdims is given twice (positionally and by name)")
-    chosen = dims if dims is not None else axis if axis is not None else dim
-    kept = keep if keep is not None else keepdims if keepdims is not None else keepdim
-    if kept is not None and not isinstance(kept, (bool, np.bool_)):
-        raise TypeError(f"{op}: keepdims must be True or False, got {kept!r}")
-    return normalize_axes(chosen, ndim, op), bool(kept)
+    if dim is not None and axis is not None:
+        raise TypeError(f"{op}: the axis is given twice (as axis and as dim)")
+    if keepdim is not None and keepdims:
+        raise TypeError(f"{op}: numpy's keepdims= and PyTorch's keepdim= cannot be mixed in one call")
+    if keepdim is not None and not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdim must be True or False, got {keepdim!r}")
+    return (dim if dim is not None else axis), bool(keepdim) if keepdim is not None else keepdims
 
 
 def one_axis(axis: Any, dim: Any, op: str, default: int = -1) -> Any:

@@ -23,13 +23,41 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Modes(threading.local):
-    """The modes of one thread: grad mode on, anomaly mode off, until changed."""
+    """The modes of one thread: grad mode on, anomaly mode off, until changed.
 
-    enabled = True
-    anomaly = False
+    Both live in one tuple, ``state``, so that an operation reads the thread's
+    modes once (``recording, watching = _mode.state``): each read of a
+    thread's attribute costs several hundred instructions.
+    """
+
+    state: tuple[bool, bool] = (True, False)  # (grad mode, anomaly mode)
+
+    @property
+    def enabled(self) -> bool:
+        """Grad mode: whether operations record a graph."""
+        return self.state[0]
+
+    @enabled.setter
+    def enabled(self, on: bool) -> None:
+        self.state = (on, self.state[1])
+
+    @property
+    def anomaly(self) -> bool:
+        """Anomaly mode: whether operations check their results (see anomaly.py)."""
+        return self.state[1]
+
+    @anomaly.setter
+    def anomaly(self, on: bool) -> None:
+        global anomaly_threads
+        if on != self.state[1]:
+            anomaly_threads += 1 if on else -1
+        self.state = (self.state[0], on)
 
 
 _mode = _Modes()
+
+# How many threads are in anomaly mode: while none is, backward() need not read its thread's modes.
+anomaly_threads = 0
 
 
 def is_grad_enabled() -> bool:

@@ -47,8 +47,8 @@ class Operation:
         y = cube(Value(2.0))          # y.data == 8, and y.backward() gives 12
 
     ``formulas`` (optional) is each rule written out for people, shown by
-    ``explain()``. ``saves`` (optional) names the arguments, and ``out``, whose
-    numbers the rules read: backward() refuses if one of them was changed in
+    ``explain()``. ``saves`` (optional) names the arguments (as the forward's
+    or the rules' parameters do), and ``out``, whose numbers the rules read: backward() refuses if one of them was changed in
     place after the operation used it (see ``autograd.check_unchanged``). Without it,
     every argument and the result count.
     """
@@ -62,7 +62,7 @@ class Operation:
         self.forward = forward
         self.rules = rules
         self.formulas = tuple(formulas) if formulas is not None else (None,) * len(rules)
-        self.saved = checks.saved_positions(saves, rules, name)
+        self.saved = checks.saved_positions(saves, forward, rules, name)
 
     def __call__(self, *args: Any) -> Any:
         """Apply the operation: a Value recording this step if any argument is a Value."""
@@ -103,8 +103,9 @@ class Operation:
             data = dtypes.integer_result(data, arrays)
         if converted:  # the graph keeps the checked constants (arrays, not lists) for the rules
             args = tuple(arg if isinstance(arg, Value) else array for arg, array in zip(args, arrays))
-        out = make(data, self, args, requires_grad and _mode.enabled)
-        if _mode.anomaly:  # detect_anomaly(): check the result, and remember the line that asked for it
+        recording, watching = _mode.state  # this thread's grad mode and anomaly mode
+        out = make(data, self, args, requires_grad and recording)
+        if watching:  # detect_anomaly(): check the result, and remember the line that asked for it
             anomaly.watch_forward(self, args, arrays, out)
         return out
 
@@ -127,7 +128,9 @@ class ViewOperation(Operation):
 
 def make(data: Any, op: Operation | None, inputs: tuple[Any, ...], requires_grad: bool) -> Value:
     """A Value for an operation's result; it keeps its inputs only if a gradient may flow back."""
-    if type(data) is not np.ndarray or data.dtype.kind != "f":
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # numpy gives scalars for 0-d results (and a forward may return a number)
+    if data.dtype.kind != "f":  # integers and booleans are fine where no gradient is needed; anything else is not
         data = checks.forward_result(data, op.name if op is not None else "Value", requires_grad)
     out = Value.__new__(Value)  # not Value(...): the data needs no copy and no checks
     out.data = data
@@ -403,22 +406,23 @@ def _product(a: Any, b: Any) -> Any:
     return a @ b
 
 
-def _linear_input_rule(g: Any, x: Any, w: Any, b: Any, out: Any) -> Any:
+def _linear_input_rule(g: Any, x: Any, w: Any, *bias_and_out: Any) -> Any:
     return _product(g, w)  # d/dx = g @ w
 
 
-def _linear_weight_rule(g: Any, x: Any, w: Any, b: Any, out: Any) -> Any:
+def _linear_weight_rule(g: Any, x: Any, *weight_bias_and_out: Any) -> Any:
     # d/dw = g.T @ x, summed over every batch row: flatten the batch axes first.
     if x.ndim != 2:
         g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
     return _product(g.T, x)
 
 
-def _linear_bias_rule(g: Any, x: Any, w: Any, b: Any, out: Any) -> Any:
+def _linear_bias_rule(g: Any, *inputs_and_out: Any) -> Any:
     # d/db = g summed over every batch axis (summed here: cheaper than leaving it to the backward loop).
     return g if g.ndim == 1 else g.sum(axis=tuple(range(g.ndim - 1)))
 
 
+# The rules take the arguments they do not use as *rest, so one rule serves both forms.
 linear = Operation("linear", lambda x, w, b: _product(x, w.T) + b,
                    _linear_input_rule,
                    _linear_weight_rule,
@@ -426,8 +430,8 @@ linear = Operation("linear", lambda x, w, b: _product(x, w.T) + b,
                    formulas=["g @ w", "g.T @ x", "sum of g over the batch"], saves=("x", "w"))
 
 linear_without_bias = Operation("linear_without_bias", lambda x, w: _product(x, w.T),
-                                lambda g, x, w, out: _linear_input_rule(g, x, w, None, out),
-                                lambda g, x, w, out: _linear_weight_rule(g, x, w, None, out),
+                                _linear_input_rule,
+                                _linear_weight_rule,
                                 formulas=["g @ w", "g.T @ x"], saves=("x", "w"))
 
 # ---------------------------------------------------------------------- reductions (axes: tuple of ints)

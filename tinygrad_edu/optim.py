@@ -85,7 +85,7 @@ class Optimizer:
         read-only, since the gradient was computed) is reported with the
         model untouched.
         """
-        ready = []
+        ready, changed = [], []
         for p, state in zip(self.params, self.state):
             grad = p.grad
             if grad is not None:
@@ -94,9 +94,10 @@ class Optimizer:
                         or not data.flags.writeable or state and self._misfit_state(state, data.shape)):
                     raise ValueError(self._refusal(p, state))
                 ready.append((p, grad, state))
+                changed.append(p)
         for p, grad, state in ready:
             self.update(p, grad, state)
-            mark_changed(p)  # a graph built before this step can no longer be differentiated
+        mark_changed(changed)  # a graph built before this step can no longer be differentiated
 
     def _refusal(self, p: Value, state: dict[str, Any]) -> str:
         """The error message of ``step`` for a parameter it cannot update: which one, and why."""

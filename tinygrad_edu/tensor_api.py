@@ -483,7 +483,7 @@ class TensorMethods:
             kind = next(k for k in (TypeError, IndexError, ValueError) if isinstance(error, k))
             raise kind(f"{name}: {str(error).strip()} (a Value of shape {self.data.shape} and dtype "
                        f"{self.data.dtype})") from None
-        mark_changed(self)
+        mark_changed((self,))
         return self
 
 
@@ -529,36 +529,31 @@ def _boolean_reduction(x: Any, reduce: Callable[..., Any], op: str, dim: Any, ke
     return ops.make(np.asarray(reduce(x.data, axis=axes, keepdims=bool(keepdim))), None, (), requires_grad=False)
 
 
-def extreme(x: Any, op: str, dims: Any, keep: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> Any:
+def extreme(x: Any, op: str, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Any:
     """``x.max(...)`` / ``x.min(...)`` in whichever of its meanings the call asks for (see ``Value.max``)."""
     from . import checks, ops
     from .value import Value
 
-    if isinstance(dims, Value) or isinstance(dim, Value):  # PyTorch's max(other): elementwise
-        other = dims if isinstance(dims, Value) else dim
-        if keep is not None or axis is not None or keepdims is not None or keepdim is not None:
+    if isinstance(dim, Value):  # PyTorch's max(other): elementwise
+        if keepdim is not None or axis is not None or keepdims is not None:
             raise TypeError(f"{op}: {op}(other) compares elementwise and takes no axis")
-        return ops.maximum(x, other) if op == "max" else ops.minimum(x, other)
-    if dims is None and dim is None:  # numpy's: values only, tied extremes share the gradient
-        if keep is not None or keepdim is not None:
+        return ops.maximum(x, dim) if op == "max" else ops.minimum(x, dim)
+    if dim is None:  # numpy's: values only, tied extremes share the gradient
+        if keepdim is not None:
             raise TypeError(f"{op}: keepdim goes with a dim (PyTorch's {op}(dim, keepdim)); numpy's is keepdims=")
         reduce = ops.reduce_max if op == "max" else ops.reduce_min
         return reduce(x, checks.reducible_axes(x, axis, op), bool(keepdims))
     if axis is not None or keepdims is not None:
         raise TypeError(f"{op}: PyTorch's {op}(dim, keepdim) and numpy's axis=/keepdims= cannot be mixed in one call")
-    if dims is not None and dim is not None:
-        raise TypeError(f"{op}: the dim is given twice (positionally and by name)")
-    kept = keep if keep is not None else keepdim
-    chosen = dims if dims is not None else dim
-    if isinstance(chosen, (tuple, list)):
+    if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op}: {op}(dim) takes one axis; for several, use amax/amin or {op}(axis=...)")
-    d = checks.reducible_axes(x, chosen, op)[0]
+    d = checks.reducible_axes(x, dim, op)[0]
     indices = (np.argmax if op == "max" else np.argmin)(x.data, axis=d, keepdims=True)
     # The values are x at those indices, taken by indexing: its rule sends the gradient to the index.
     where = tuple(indices if k == d else np.arange(n).reshape((n,) + (1,) * (x.ndim - k - 1))
                   for k, n in enumerate(x.shape))
     values = x[where]
-    if not kept:
+    if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
     result = MaxResult if op == "max" else MinResult
     return result(values, ops.make(np.asarray(indices, dtype=np.int64), None, (), requires_grad=False))

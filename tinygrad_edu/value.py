@@ -16,7 +16,8 @@ behaves with Python and numpy: comparisons, copying, printing, ``len``) and
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
 # Every Value gets the next number when it is made; the backward pass orders Values by it.
 next_number = itertools.count(1).__next__
+
+# Held while backward() adds a pass's gradients into .grad: numpy lets other threads run while it
+# adds, so two threads backpropagating into one shared parameter would otherwise lose a share.
+_accumulating = threading.Lock()
 
 Operand = Union["Value", int, float, np.ndarray, np.generic]
 Axis = Union[int, Sequence[int], None]
@@ -132,7 +137,19 @@ class Value(TensorMethods, ValueProtocols):
         ``retain_graph`` is accepted for code written for PyTorch and changes
         nothing: the graph is always kept, so backward() may run again.
         """
-        autograd.backward(self, gradient)
+        seed = checks.seed_gradient(self, gradient, "backward")
+        watching = grad_mode.anomaly_threads and _mode.state[1]  # (the count spares a thread-local read)
+        observer = anomaly.backward_observer() if watching else None  # detect_anomaly(): watch each rule
+        # Every gradient is computed before any is stored, so a rule that fails
+        # half-way leaves every .grad as it was.
+        grads = autograd.backpropagate([self], [seed], observer=observer)
+        with _accumulating:  # two threads adding into one .grad at once must not lose a share
+            for node, g in grads.items():
+                if node._grad is not None:
+                    g = node._grad + g
+                if type(g) is not np.ndarray:
+                    g = np.asarray(g)  # numpy gives scalars for 0-d results
+                node._grad = g
 
     # ------------------------------------------------------------------ arithmetic (ops.py has the rules)
 
@@ -257,24 +274,26 @@ class Value(TensorMethods, ValueProtocols):
     #
     # axis= and keepdims= are numpy's names; dim= and keepdim= PyTorch's, for the same thing.
 
-    def sum(self, dims: Axis = None, keep: bool | None = None, /, *, axis: Axis = None,
-            keepdims: bool | None = None, dim: Axis = None, keepdim: bool | None = None) -> Value:
-        """Sum over the axes given (all when none are); the gradient is copied back over the summed axes."""
-        axes, kept = checks.reduction_args("sum", self.ndim, dims, keep, axis, keepdims, dim, keepdim)
-        return ops.reduce_sum(self, axes, kept)
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Value:
+        """Sum over ``axis`` (all axes when None); the gradient is copied back over the summed axes."""
+        if dim is not None or keepdim is not None:  # PyTorch's names for the same
+            axis, keepdims = checks.torch_reduction_args("sum", axis, keepdims, dim, keepdim)
+        return ops.reduce_sum(self, checks.normalize_axes(axis, self.data.ndim, "sum"), keepdims)
 
-    def mean(self, dims: Axis = None, keep: bool | None = None, /, *, axis: Axis = None,
-             keepdims: bool | None = None, dim: Axis = None, keepdim: bool | None = None) -> Value:
-        """Mean over the axes given: the sum divided by the number of elements summed."""
-        axes, kept = checks.reduction_args("mean", self.ndim, dims, keep, axis, keepdims, dim, keepdim)
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+             keepdim: bool | None = None) -> Value:
+        """Mean over ``axis``: the sum divided by the number of elements summed."""
+        if dim is not None or keepdim is not None:  # PyTorch's names for the same
+            axis, keepdims = checks.torch_reduction_args("mean", axis, keepdims, dim, keepdim)
+        axes = checks.normalize_axes(axis, self.data.ndim, "mean")
         if self.data.dtype.kind != "f":  # numpy gives float64, PyTorch refuses: a loud error
             raise TypeError(f"mean: this Value holds {self.dtype}; take the mean of floats (x.float().mean(), "
                             "or x.double().mean())")
         count = int(np.prod([self.shape[a] for a in axes]))
-        return ops.reduce_sum(self, axes, kept) / count
+        return ops.reduce_sum(self, axes, keepdims) / count
 
-    def max(self, dims: Any = None, keep: bool | None = None, /, *, axis: Axis = None,
-            keepdims: bool | None = None, dim: Any = None, keepdim: bool | None = None) -> Any:
+    def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
         """The largest element. Two meanings, told apart by how it is called:
 
         - ``max()`` and ``max(axis=..., keepdims=...)`` (numpy): the largest values; tied maxima share
@@ -283,18 +302,19 @@ class Value(TensorMethods, ValueProtocols):
           the gradient goes to the element at the index.
         - ``max(other)`` with a Value: the elementwise larger of the two, as PyTorch's.
         """
-        return tensor_api.extreme(self, "max", dims, keep, axis, keepdims, dim, keepdim)
+        return tensor_api.extreme(self, "max", dim, keepdim, axis, keepdims)
 
-    def min(self, dims: Any = None, keep: bool | None = None, /, *, axis: Axis = None,
-            keepdims: bool | None = None, dim: Any = None, keepdim: bool | None = None) -> Any:
+    def min(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
         """The smallest element: numpy's with ``axis=``, PyTorch's ``(values, indices)`` with a dim (see ``max``)."""
-        return tensor_api.extreme(self, "min", dims, keep, axis, keepdims, dim, keepdim)
+        return tensor_api.extreme(self, "min", dim, keepdim, axis, keepdims)
 
-    def logsumexp(self, dims: Axis = None, keep: bool | None = None, /, *, axis: Axis = None,
-                  keepdims: bool | None = None, dim: Axis = None, keepdim: bool | None = None) -> Value:
-        """log(sum(exp(x))) over the axes given, without overflow; its gradient is softmax(x)."""
-        axes, kept = checks.reduction_args("logsumexp", self.ndim, dims, keep, axis, keepdims, dim, keepdim)
-        return ops.logsumexp(self, axes, kept)
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+                  keepdim: bool | None = None) -> Value:
+        """log(sum(exp(x))) over ``axis``, without overflow; its gradient is softmax(x)."""
+        if dim is not None or keepdim is not None:  # PyTorch's names for the same
+            axis, keepdims = checks.torch_reduction_args("logsumexp", axis, keepdims, dim, keepdim)
+        return ops.logsumexp(self, checks.normalize_axes(axis, self.data.ndim, "logsumexp"), keepdims)
 
     def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Value:
         """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``; the last by default), computed as exp(log_softmax(x))."""
@@ -371,14 +391,15 @@ class Value(TensorMethods, ValueProtocols):
 last_change = 0  # the number of the latest in-place change anywhere; nodes made after it need no check
 
 
-def mark_changed(v: Value) -> None:
-    """Record that v's memory was just changed in place (seen by every Value sharing it)."""
+def mark_changed(changed: Iterable[Value]) -> None:
+    """Record that the memory of these Values was just changed in place (seen by every Value sharing it)."""
     global last_change
     stamp = next_number()
-    if v._version is None:
-        v._version = [stamp]
-    else:
-        v._version[0] = stamp
+    for v in changed:
+        if v._version is None:
+            v._version = [stamp]
+        else:
+            v._version[0] = stamp
     last_change = stamp
 
 
@@ -399,4 +420,6 @@ def make_leaf(v: Value) -> None:
 
 # The operations and the backward loop need the Value class, and Value's
 # methods need them: so they are imported last, once Value exists.
-from . import autograd, checks, dtypes, ops, tensor_api  # noqa: E402
+from . import anomaly, autograd, checks, dtypes, ops, tensor_api  # noqa: E402
+from . import grad_mode  # noqa: E402
+from .grad_mode import _mode  # noqa: E402

@@ -153,7 +153,7 @@ class Module:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for p, array in loaded.values():
             p.data[...] = array
-            mark_changed(p)
+        mark_changed(p for p, _ in loaded.values())
 
     def _every_name(self) -> Iterator[tuple[str, Value]]:
         """(dotted name, Value) for every parameter under every name it has: what state_dict() holds."""
