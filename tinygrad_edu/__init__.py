@@ -26,17 +26,79 @@ Beside the engine, for what a learner can skip at first:
 
 from . import nn, optim, viz
 from .autograd import grad
-from .creation import (Tensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor,
-                       linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor,
-                       zeros, zeros_like)
+from .creation import (
+                       Tensor,
+                       arange,
+                       as_tensor,
+                       empty,
+                       empty_like,
+                       eye,
+                       from_numpy,
+                       full,
+                       full_like,
+                       is_tensor,
+                       linspace,
+                       ones,
+                       ones_like,
+                       rand,
+                       rand_like,
+                       randint,
+                       randn,
+                       randn_like,
+                       randperm,
+                       tensor,
+                       zeros,
+                       zeros_like,
+)
 from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
-from .dtypes import (bool_, double, float32, float64, get_default_dtype, int32, int64, long,
-                     set_default_dtype)
-from .functions import (abs, amax, amin, argmax, argmin, cat, clamp, clip, concat, cos, exp, flatten, log,
-                        log_softmax, logsumexp, matmul, max, mean, min, mm, numel, permute, pow, relu, reshape,
-                        sigmoid, sin, softmax, sqrt, squeeze, stack, sum, tanh, transpose, unsqueeze)
-from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,
-                        no_grad, set_detect_anomaly, set_grad_enabled)
+from .dtypes import bool_, double, float32, float64, get_default_dtype, int32, int64, long, set_default_dtype
+from .functions import (
+                       abs,
+                       amax,
+                       amin,
+                       argmax,
+                       argmin,
+                       cat,
+                       clamp,
+                       clip,
+                       concat,
+                       cos,
+                       exp,
+                       flatten,
+                       log,
+                       log_softmax,
+                       logsumexp,
+                       matmul,
+                       max,
+                       mean,
+                       min,
+                       mm,
+                       numel,
+                       permute,
+                       pow,
+                       relu,
+                       reshape,
+                       sigmoid,
+                       sin,
+                       softmax,
+                       sqrt,
+                       squeeze,
+                       stack,
+                       sum,
+                       tanh,
+                       transpose,
+                       unsqueeze,
+)
+from .grad_mode import (
+                       detect_anomaly,
+                       enable_grad,
+                       inference_mode,
+                       is_anomaly_enabled,
+                       is_grad_enabled,
+                       no_grad,
+                       set_detect_anomaly,
+                       set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import Operation, concatenate, maximum, minimum, where
 from .random import manual_seed

@@ -10,13 +10,13 @@ silently wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 from .value import Value
 
-Axis = Union[int, Sequence[int], None]
+Axis = int | Sequence[int] | None
 
 # The dtypes a Value can hold: floats (which can carry a gradient), and integers and
 # booleans for what needs none (labels, indices, comparison results).

@@ -16,11 +16,12 @@ class device:  # noqa: N801 (PyTorch's name)
     """A device name, as PyTorch's ``torch.device("cpu")``; only "cpu" can hold Values here."""
 
     def __init__(self, type: Any = "cpu", index: int | None = None) -> None:  # noqa: A002 (PyTorch's name)
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        if not isinstance(type, str):
-            raise TypeError(f"device: expects a name such as 'cpu', got {type!r}")
-        name, _, number = type.partition(":")
+        given = type
+        if isinstance(given, device):
+            given, index = given.type, given.index
+        if not isinstance(given, str):
+            raise TypeError(f"device: expects a name such as 'cpu', got {given!r}")
+        name, _, number = given.partition(":")
         self.type = name
         self.index = int(number) if number else index
 
@@ -33,7 +34,9 @@ class device:  # noqa: N801 (PyTorch's name)
         return hash((self.type, self.index))
 
     def __repr__(self) -> str:
-        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"

@@ -48,9 +48,10 @@ class Operation:
 
     ``formulas`` (optional) is each rule written out for people, shown by
     ``explain()``. ``saves`` (optional) names the arguments (as the forward's
-    or the rules' parameters do), and ``out``, whose numbers the rules read: backward() refuses if one of them was changed in
-    place after the operation used it (see ``autograd.check_unchanged``). Without it,
-    every argument and the result count.
+    or the rules' parameters do), and ``out``, whose numbers the rules read:
+    backward() refuses if one of them was changed in place after the
+    operation used it (see ``autograd.check_unchanged``). Without it, every
+    argument and the result count.
     """
 
     __slots__ = ("name", "forward", "rules", "formulas", "saved")

@@ -16,7 +16,6 @@ from . import checks
 from .autograd import forget_gradients
 from .value import Value, mark_changed
 
-
 _BLOCK = 16000  # elements: 125 KB of float64, under the size the allocator hands back to the system
 
 

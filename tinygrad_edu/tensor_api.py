@@ -201,8 +201,9 @@ class TensorMethods:
 
     def dot(self: Any, other: Any) -> Value:
         """The inner product of two 1-D Values."""
-        if self.ndim != 1 or np.ndim(getattr(other, "data", other)) != 1:
-            raise ValueError(f"dot: both must be 1-D (got shapes {self.shape} and {np.shape(getattr(other, 'data', other))})")
+        other_shape = np.shape(_plain(other))
+        if self.ndim != 1 or len(other_shape) != 1:
+            raise ValueError(f"dot: both must be 1-D (got shapes {self.shape} and {other_shape})")
         return self @ other
 
     def clamp(self: Any, min: Any = None, max: Any = None) -> Value:  # noqa: A002 (PyTorch's names)

@@ -35,8 +35,8 @@ next_number = itertools.count(1).__next__
 # adds, so two threads backpropagating into one shared parameter would otherwise lose a share.
 _accumulating = threading.Lock()
 
-Operand = Union["Value", int, float, np.ndarray, np.generic]
-Axis = Union[int, Sequence[int], None]
+Operand = Union["Value", int, float, np.ndarray, np.generic]  # noqa: UP007 (a string in a | union fails)
+Axis = int | Sequence[int] | None
 
 
 class Value(TensorMethods, ValueProtocols):
@@ -235,7 +235,7 @@ class Value(TensorMethods, ValueProtocols):
         """|x|; derivative sign(x), which is 0 at 0."""
         return ops.absolute(self)
 
-    __abs__ = abs
+    __abs__ = abs  # noqa: A003 (the method is numpy's and PyTorch's name)
 
     def sigmoid(self) -> Value:
         """sigmoid(x) = 1 / (1 + exp(-x)), computed without overflow; derivative s * (1 - s)."""
@@ -420,6 +420,13 @@ def make_leaf(v: Value) -> None:
 
 # The operations and the backward loop need the Value class, and Value's
 # methods need them: so they are imported last, once Value exists.
-from . import anomaly, autograd, checks, dtypes, ops, tensor_api  # noqa: E402
-from . import grad_mode  # noqa: E402
+from . import (  # noqa: E402
+    anomaly,
+    autograd,
+    checks,
+    dtypes,
+    grad_mode,  # noqa: E402
+    ops,
+    tensor_api,
+)
 from .grad_mode import _mode  # noqa: E402

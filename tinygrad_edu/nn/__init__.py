@@ -1,8 +1,16 @@
 """Neural-network building blocks: Module, Sequential, Linear, activations and losses."""
 
 from .layers import Linear, ReLU, Sigmoid, Tanh
-from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, binary_cross_entropy,
-                     binary_cross_entropy_with_logits, cross_entropy, mse_loss)
+from .losses import (
+                     BCELoss,
+                     BCEWithLogitsLoss,
+                     CrossEntropyLoss,
+                     MSELoss,
+                     binary_cross_entropy,
+                     binary_cross_entropy_with_logits,
+                     cross_entropy,
+                     mse_loss,
+)
 from .module import Module, Sequential
 
 __all__ = [

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..random import generator
 from ..checks import to_float_array
+from ..random import generator
 from ..value import Value
 from .module import Module
 

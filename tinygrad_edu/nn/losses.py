@@ -73,7 +73,10 @@ _mse_op = ops.Operation("mse_loss", _squared_error,
 
 
 def mse_loss(prediction: Any, target: Any, reduction: str = "mean") -> Value:
-    """(prediction - target)**2 per element, then reduced. d/dprediction = 2 (prediction - target) (/ n for the mean)."""
+    """(prediction - target)**2 per element, then reduced.
+
+    d/dprediction = 2 (prediction - target), divided by n for the mean.
+    """
     _check_reduction(reduction, "mse_loss")
     prediction, target = _matching(prediction, target, "mse_loss")
     return _mse_op(prediction, target, reduction)

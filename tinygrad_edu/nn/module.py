@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..value import Value, mark_changed
 from ..autograd import forget_gradients
+from ..value import Value, mark_changed
 
 
 class Module:
