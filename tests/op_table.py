@@ -265,6 +265,9 @@ OPS = [
     Op("builtin_abs", lambda x: abs(x), lambda x: torch.abs(x), 1, unary(away_from_zero(0.05))),
     Op("sigmoid", lambda x: x.sigmoid(), lambda x: torch.sigmoid(x), 1, unary(reals(-20, 20))),
     Op("tanh", lambda x: x.tanh(), lambda x: torch.tanh(x), 1, unary(reals(-3, 3))),
+    Op("sin", lambda x: x.sin(), lambda x: torch.sin(x), 1, unary()),
+    Op("cos", lambda x: x.cos(), lambda x: torch.cos(x), 1, unary()),
+    Op("clone", lambda x: x.clone() * 2, lambda x: x.clone() * 2, 1, unary()),
     Op("relu", lambda x: x.relu(), lambda x: torch.relu(x), 1, unary(away_from_zero(0.05))),
     Op("clip_both", lambda x: x.clip(-0.5, 0.8), lambda x: torch.clamp(x, -0.5, 0.8), 1,
        unary(away_from([-0.5, 0.8]))),
@@ -293,6 +296,14 @@ OPS = [
     Op("swapaxes_first_last", lambda x: x.swapaxes(0, -1), lambda x: torch.swapaxes(x, 0, -1), 1, unary(min_dims=1)),
     Op("broadcast_to", lambda x, shape: x.broadcast_to(shape), lambda x, shape: x.broadcast_to(shape), 1,
        broadcast_case()),
+    # PyTorch's names for shape operations (compositions of reshape and transpose)
+    Op("unsqueeze_squeeze", lambda x: x.unsqueeze(0).unsqueeze(-1).squeeze(0) * 1.5,
+       lambda x: x.unsqueeze(0).unsqueeze(-1).squeeze(0) * 1.5, 1, unary()),
+    Op("flatten", lambda x: x.flatten(), lambda x: x.flatten(), 1, unary()),
+    Op("view", lambda x: x.view(-1, 1), lambda x: x.reshape(-1, 1), 1, unary()),
+    Op("permute", lambda x, axes: x.permute(*axes), lambda x, axes: x.permute(axes), 1, permuted()),
+    Op("transpose_swap_first_last", lambda x: x.transpose(0, -1), lambda x: x.transpose(0, -1), 1,
+       unary(min_dims=1)),
     # indexing: each kind of index
     Op("getitem_int", lambda x: x[1], lambda x: x[1], 1, indexed((2,))),
     Op("getitem_negative_ints", lambda x: x[-1, 0], lambda x: x[-1, 0], 1, indexed((1, 1))),
@@ -330,6 +341,11 @@ OPS = [
        unary(away_from_zero(0.05))),
     Op("minimum_array_first", lambda x, c: tg.minimum(c, x), lambda x, c: torch.minimum(tensor(c), x), 1,
        no_ties(constant=True)),
+    # PyTorch's max(dim)/min(dim): the values at the indices, the gradient to the index
+    Op("max_dim_values", lambda x: x.max(0)[0], lambda x: x.max(0)[0], 1, unary(min_dims=1,
+       array_strategy=distinct_arrays)),
+    Op("min_dim_keepdim_values", lambda x: x.min(-1, True).values, lambda x: x.min(-1, True).values, 1,
+       unary(min_dims=1, array_strategy=distinct_arrays)),
 ]
 
 # Reductions: every family with every kind of axis. (label, axis, keepdims, fewest axes the input needs)

@@ -298,8 +298,8 @@ def torch_reduction_args(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: A
     """
     if dim is not None and axis is not None:
         raise TypeError(f"{op}: the axis is given twice (as axis and as dim)")
-    if keepdim is not None and keepdims:
-        raise TypeError(f"{op}: numpy's keepdims= and PyTorch's keepdim= cannot be mixed in one call")
+    if keepdims and (keepdim is not None or dim is not None):
+        raise TypeError(f"{op}: numpy's keepdims= and PyTorch's dim=/keepdim= cannot be mixed in one call")
     if keepdim is not None and not isinstance(keepdim, (bool, np.bool_)):
         raise TypeError(f"{op}: keepdim must be True or False, got {keepdim!r}")
     return (dim if dim is not None else axis), bool(keepdim) if keepdim is not None else keepdims

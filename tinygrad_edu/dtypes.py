@@ -87,7 +87,7 @@ def promote_integers(args: tuple[Any, ...], arrays: list[Any]) -> list[Any]:
 
 def integer_result(data: Any, arrays: list[Any]) -> Any:
     """A float result computed from integers alone (``i / 2``, ``exp(i)``) in the default float type, as PyTorch."""
-    if (getattr(data, "dtype", None) == float64 and _default_float[0] == float32
-            and not any(getattr(a, "dtype", None) == float64 for a in arrays)):
+    if (data.dtype == float64 and _default_float[0] == float32
+            and not any(isinstance(a, (np.ndarray, np.generic)) and a.dtype == float64 for a in arrays)):
         return data.astype(float32)
     return data

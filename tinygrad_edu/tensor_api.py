@@ -243,12 +243,12 @@ class TensorMethods:
 
         Only the CPU exists here: another device is an error that says so.
         """
-        from . import device as devices
+        from .device import check_device
 
         dtype = kwargs.pop("dtype", None)
         for name in ("device", "non_blocking", "copy", "memory_format"):
             if name == "device" and name in kwargs:
-                devices.check_device(kwargs.pop(name), "to")
+                check_device(kwargs.pop(name), "to")
             kwargs.pop(name, None)
         if kwargs:
             raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
@@ -258,7 +258,7 @@ class TensorMethods:
             elif _is_dtype_like(arg):
                 dtype = arg
             else:
-                devices.check_device(arg, "to")
+                check_device(arg, "to")
         if dtype is None:
             return self
         from .dtypes import as_dtype
@@ -494,7 +494,7 @@ def _plain(x: Any) -> Any:
 
 
 def _is_dtype_like(x: Any) -> bool:
-    if x in (float, int, bool):
+    if x is float or x is int or x is bool:
         return True
     if isinstance(x, str):
         return x in ("float32", "float64", "int64", "int32", "bool", "float", "double", "long", "int")
