@@ -1,4 +1,5 @@
-"""Exact behaviour of the engine: accumulation, grad mode, detach, constants, dtypes, stability, invariants."""
+"""Exact behaviour of the engine: accumulation, grad mode, detach, constants, shapes and axes, numerical
+stability, invariants (data types are in test_dtypes.py)."""
 
 import threading
 import warnings
@@ -7,9 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from op_table import OPS
 
 import tinygrad_edu as tg
-from op_table import OPS
 from tinygrad_edu import Operation, Value, nn
 
 # ---------------------------------------------------------------------- accumulation and .grad
@@ -214,55 +215,6 @@ def test_value_copies_its_data():
     x = Value(a)
     a[0] = 100.0
     np.testing.assert_array_equal(x.data, [1.0, 2.0])
-
-
-def test_data_types():
-    """bools and integers become float64; float32 and float64 stay as they are."""
-    assert Value(True).dtype == np.float64 and Value(True).item() == 1.0
-    assert Value(3).dtype == np.float64
-    assert Value(np.array([1, 2], dtype=np.int8)).dtype == np.float64
-    assert Value(np.array([1.0], dtype=np.float32)).dtype == np.float32
-    assert Value([1.5, 2.5]).dtype == np.float64
-    assert Value(2.5).shape == () and Value(2.5).ndim == 0 and Value(2.5).size == 1
-
-
-FLOAT32_OPS = {
-    "add_number": lambda x: x + 1.5,
-    "number_div": lambda x: 2.0 / x,
-    "pow": lambda x: x ** 2.5,
-    "number_pow": lambda x: 2.0 ** x,
-    "exp_log_sqrt": lambda x: x.exp().log().sqrt(),
-    "sigmoid_tanh_relu": lambda x: x.sigmoid().tanh().relu(),
-    "abs_clip": lambda x: x.abs().clip(0.5, 1.5),
-    "reductions": lambda x: x.sum(axis=0) + x.mean(axis=1) + x.max(axis=0) + x.min(axis=1),
-    "logsumexp_softmax": lambda x: x.logsumexp(axis=0) + x.softmax() + x.log_softmax(axis=0),
-    "matmul": lambda x: x @ x.T,
-    "shape_ops": lambda x: x.reshape(-1).broadcast_to((2, 4))[:, ::-1].swapaxes(0, 1),
-    "getitem": lambda x: x[[0, 0]],
-    "maximum_minimum_where": lambda x: tg.where(x > 1.2, tg.maximum(x, 1.0), tg.minimum(x, 1.1)),
-    "concatenate_stack": lambda x: tg.stack([tg.concatenate([x, x], axis=0)] * 2),
-}
-
-
-@pytest.mark.parametrize("fn", FLOAT32_OPS.values(), ids=list(FLOAT32_OPS))
-def test_float32_stays_float32(fn):
-    """With float32 Values and Python-number constants, results and gradients are float32."""
-    x = Value(np.array([[0.5, 1.25], [2.0, 1.0]], dtype=np.float32))
-    y = fn(x)
-    assert y.dtype == np.float32
-    y.sum().backward()
-    assert x.grad.dtype == np.float32
-    assert np.all(np.isfinite(x.grad))
-
-
-def test_astype_round_trip_casts_the_gradient_back():
-    """x.astype(float32): the result is float32, and the gradient arriving at x is float64 again."""
-    x = Value(np.array([1.0, 2.0]))
-    y = x.astype(np.float32)
-    assert y.dtype == np.float32
-    (y * 3).sum().backward()
-    assert x.grad.dtype == np.float64
-    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
 
 
 # ---------------------------------------------------------------------- grad mode
