@@ -1,5 +1,6 @@
-"""Python protocols on Values and friends: repr, len, iter, bool, float, item, numpy(), detach(),
-an optimizer's repr, and slicing a Sequential."""
+"""Python and numpy protocols on Values and friends: repr, format, len, iter, bool, int, float, item,
+comparisons and hashing, numpy(), np.array(), detach(), copying and pickling; an optimizer's repr, and
+slicing a Sequential."""
 
 import re
 
@@ -44,6 +45,33 @@ def test_repr_shows_dtype_only_for_float32():
 def test_repr_shows_the_name():
     """A Value made with name= shows it."""
     assert "name='w'" in repr(Value(1.0, name="w"))
+
+
+# ---------------------------------------------------------------------- format
+
+
+def test_format_of_a_single_element_value():
+    """format specs apply to the number of a one-element Value."""
+    assert format(Value(1.23456), ".2f") == "1.23"
+    assert f"{Value([1.5]):.1f}" == "1.5"
+    assert f"{Value([[2.0]]):.3e}" == "2.000e+00"
+    assert f"{Value(np.float32(0.25)):.2f}" == "0.25"
+
+
+def test_format_without_a_spec_is_str():
+    """f"{v}" with no spec is the same text as str(v)."""
+    v = Value([1.0, 2.0])
+    assert f"{v}" == str(v)
+
+
+def test_formatting_a_several_element_value_as_a_number_is_a_clear_error():
+    """f"{v:.2f}" needs one number: for a Value of two elements the error names format and the shape;
+    formats that suit any text still pad the repr."""
+    v = Value([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^format: '\.2f' formats one number, but this Value has shape \(2,\)"):
+        f"{v:.2f}"
+    assert f"{v:>40}".endswith(repr(v)) and len(f"{v:>40}") == max(40, len(repr(v)))
+    assert f"{Value([2.5]):.2f}" == "2.50"
 
 
 # ---------------------------------------------------------------------- len and iter
@@ -118,7 +146,54 @@ def test_item_of_several_elements_is_an_error_naming_item():
         float(Value([1.0, 2.0]))
 
 
-# ---------------------------------------------------------------------- numpy() and detach()
+def test_int_and_unary_plus_as_in_pytorch():
+    """int() of a one-element Value rounds towards zero; +v is v itself."""
+    assert int(Value(3.7)) == 3 and int(Value([-3.7])) == -3
+    with pytest.raises(ValueError, match="item"):
+        int(Value([1.0, 2.0]))
+    v = Value([1.0, -2.0])
+    assert +v is v
+
+
+# ---------------------------------------------------------------------- comparisons and hashing
+
+
+def test_eq_and_ne_give_boolean_values():
+    """Value == 0 is an elementwise boolean Value that needs no gradient (as PyTorch's), and != its negation."""
+    v = Value([1.0, 0.0, 2.0])
+    eq, ne = v == 0, v != 0
+    assert isinstance(eq, Value) and eq.dtype == np.bool_ and not eq.requires_grad
+    np.testing.assert_array_equal(eq.data, [False, True, False])
+    np.testing.assert_array_equal(ne.data, [True, False, True])
+
+
+def test_eq_between_values_and_arrays_is_elementwise():
+    """Value == Value and Value == array compare the numbers, broadcasting as numpy."""
+    v = Value([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(v == Value([1.0, 4.0]), [[True, False], [False, True]])
+    np.testing.assert_array_equal(v != np.array([3.0, 2.0]), [[True, False], [False, True]])
+
+
+def test_comparing_with_a_string_or_none_behaves_as_numpy():
+    """v == "a" is all False and v != "a" all True, as for a numpy array; `in` works through them."""
+    v = Value([1.0, 2.0])
+    np.testing.assert_array_equal(v == "a", [False, False])
+    np.testing.assert_array_equal(v != "a", [True, True])
+    np.testing.assert_array_equal(v == None, [False, False])  # noqa: E711 (the comparison is the point)
+    assert Value(1.0) in ["a", 1.0]
+
+
+def test_values_hash_by_identity():
+    """Two Values with equal numbers are different dict keys and set members; each finds itself."""
+    a, b = Value([1.0, 2.0]), Value([1.0, 2.0])
+    table = {a: "a", b: "b"}
+    assert len(table) == 2 and table[a] == "a" and table[b] == "b"
+    members = {a, b, a}
+    assert len(members) == 2 and a in members
+    assert Value([1.0, 2.0]) not in {a}
+
+
+# ---------------------------------------------------------------------- numpy(), np.array() and detach()
 
 
 def test_numpy_shares_memory_with_data():
@@ -136,6 +211,31 @@ def test_numpy_of_a_value_that_requires_grad_is_refused_as_in_pytorch():
     with pytest.raises(RuntimeError, match=r"numpy.*detach\(\)\.numpy\(\)"):
         x.numpy()
     assert x.numpy(force=True) is x.data and x.detach().numpy() is x.data
+
+
+def test_np_array_of_a_constant_value_is_a_copy():
+    """np.array(v) for requires_grad=False gives the numbers; editing the result leaves v unchanged."""
+    v = Value([1.0, 2.0], requires_grad=False)
+    a = np.array(v)
+    np.testing.assert_array_equal(a, [1.0, 2.0])
+    assert not np.shares_memory(a, v.data)
+    a[0] = 99.0
+    np.testing.assert_array_equal(v.data, [1.0, 2.0])
+
+
+def test_np_array_of_a_value_that_requires_grad_is_refused():
+    """np.array(v) for requires_grad=True raises TypeError (it would cut v out of the graph)."""
+    with pytest.raises(TypeError, match="requires grad"):
+        np.array(Value([1.0, 2.0]))
+
+
+def test_array_without_copy_refuses_a_dtype_that_needs_one():
+    """np.array(v, dtype=float32, copy=False) on float64 data cannot avoid a copy: ValueError, as numpy
+    raises for an ndarray; without a dtype change no copy is made."""
+    v = Value([1.0, 2.0], requires_grad=False)
+    with pytest.raises(ValueError, match="needs a copy"):
+        np.array(v, dtype=np.float32, copy=False)
+    assert np.array(v, copy=False) is v.data
 
 
 def test_detach_shares_data_and_records_nothing():
@@ -200,6 +300,8 @@ def test_sequential_slices_compose_to_the_whole():
     assert len(model[::2]) == 2 and model[::2][1] is model[2]
     assert len(model[5:]) == 0
 
+
+# ---------------------------------------------------------------------- copies and pickling
 
 
 def test_a_value_unpickled_in_another_process_backpropagates_correctly():
@@ -285,3 +387,27 @@ def test_a_copied_or_pickled_result_is_a_leaf_with_the_same_numbers():
     restored.sum().backward()
     np.testing.assert_array_equal(restored.grad, [5.0, 9.0])
     assert x.grad is None
+
+
+class TaggedWithASlot(Value):
+    """A Value subclass with one slot, named by a string (which Python allows)."""
+
+    __slots__ = "tag"
+
+
+class PrivateSlot(Value):
+    """A Value subclass with a private slot, stored under a mangled name."""
+
+    __slots__ = ("__key",)
+
+
+def test_copies_keep_the_slots_of_value_subclasses():
+    """Copying and pickling keep every slot of a subclass, also one named by a bare string or a private name."""
+    import copy
+    import pickle
+
+    tagged, private = TaggedWithASlot([1.0]), PrivateSlot([2.0])
+    tagged.tag, private._PrivateSlot__key = "w", 7
+    for copier in (copy.copy, copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))):
+        assert copier(tagged).tag == "w"
+        assert copier(private)._PrivateSlot__key == 7
