@@ -22,8 +22,9 @@ import numpy as np
 
 from .value import Value
 
-# Where each Value made in anomaly mode was made: the user's line (weak keys: no Value is kept alive).
-_origins: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+# Where each Value made in anomaly mode was made: id(Value) -> (a weak reference to it, the user's line).
+# Keyed by id, not by the Value: a WeakKeyDictionary compares keys with ==, which for Values is elementwise.
+_origins: dict[int, tuple[weakref.ref[Value], str]] = {}
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -35,7 +36,7 @@ def watch_forward(op: Any, args: tuple[Any, ...], arrays: list[Any], out: Value)
     result = out.data
     where = _user_line()
     if result.dtype.kind != "f":
-        _origins[out] = where
+        _remember(out, where)
         return
     if np.isnan(result).any() and not any(np.isnan(a).any() for a in numbers if np.asarray(a).dtype.kind == "f"):
         raise FloatingPointError(f"detect_anomaly: '{op.name}' made a NaN from numbers without one "
@@ -43,12 +44,18 @@ def watch_forward(op: Any, args: tuple[Any, ...], arrays: list[Any], out: Value)
     if np.isinf(result).any() and all(np.isfinite(a).all() for a in numbers if np.asarray(a).dtype.kind == "f"):
         raise FloatingPointError(f"detect_anomaly: '{op.name}' made an infinity from finite numbers "
                                  f"(arguments: {_shapes(args)}), called from {where}")
-    _origins[out] = where
+    _remember(out, where)
+
+
+def _remember(v: Value, line: str) -> None:
+    key = id(v)
+    _origins[key] = (weakref.ref(v, lambda _, key=key: _origins.pop(key, None)), line)
 
 
 def origin(v: Value) -> str | None:
     """The user's line that made v, if it was made in anomaly mode."""
-    return _origins.get(v)
+    entry = _origins.get(id(v))
+    return entry[1] if entry is not None and entry[0]() is v else None
 
 
 def backward_observer() -> Any:
