@@ -188,3 +188,11 @@ def test_mse_mean_of_an_empty_batch_backpropagates_to_an_empty_gradient():
     assert np.isnan(loss.item())
     loss.backward()
     assert p.grad.shape == (0, 3)
+
+
+def test_cross_entropy_sum_of_an_empty_batch_is_zero():
+    """cross_entropy of (0, 3) logits and no classes, reduction 'sum', is 0.0."""
+    loss = nn.cross_entropy(Value(np.zeros((0, 3))), np.zeros(0, dtype=int), reduction="sum")
+    assert loss.shape == ()
+    assert loss.data == 0.0
+

@@ -1,15 +1,15 @@
 """Module: parameter discovery and names, zero_grad, train/eval, repr, state_dict and
-load_state_dict; Sequential; Linear's initialization, inputs and errors; manual_seed."""
+load_state_dict; Sequential; Linear's initialization, inputs, dtypes and errors; manual_seed."""
 
 import math
 import re
 
 import numpy as np
 import pytest
+from helpers import raises
 
 import tinygrad_edu as tg
 from tinygrad_edu import Value, nn
-from helpers import raises
 
 
 class Affine(nn.Module):
@@ -169,7 +169,8 @@ def test_sequential_repr_shows_the_tree():
 
 
 def test_repr_shows_submodules_held_in_lists_and_dicts():
-    """Modules in a list or dict attribute are part of the tree (parameters() and eval() find them), so the repr shows them."""
+    """Modules in a list or dict attribute are part of the tree (parameters() and eval() find them), so the
+    repr shows them."""
     text = repr(Net())
     assert "(hidden): Linear(in_features=2, out_features=3, bias=True)" in text
     assert "Linear(in_features=3, out_features=1, bias=True)" in text  # layers[2]
@@ -250,6 +251,30 @@ def test_load_state_dict_rejects_non_numbers():
     with pytest.raises(ValueError, match="'bias'"):
         layer.load_state_dict({"weight": np.ones((1, 1)), "bias": np.array(["x"])})
     np.testing.assert_array_equal(layer.weight.data, before["weight"])
+
+
+def test_module_load_state_dict_with_a_ragged_entry():
+    """A ragged nested list for 'weight': ValueError naming 'weight'; neither weight nor bias changes."""
+    layer = nn.Linear(2, 2)
+    before = layer.state_dict()
+    state = {"weight": [[1.0, 2.0], [3.0]], "bias": [9.0, 9.0]}
+    with raises(ValueError, "weight"):
+        layer.load_state_dict(state)
+    for name, array in layer.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+def test_module_load_state_dict_with_a_ragged_nested_entry_names_it():
+    """In a Sequential the message names the dotted entry ('0.weight') that is ragged."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+    before = model.state_dict()
+    state = dict(before)
+    state["2.weight"] = [[1.0], [2.0, 3.0]]
+    with raises(ValueError, "2.weight"):
+        model.load_state_dict(state)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
 
 
 def test_load_state_dict_refuses_read_only_data_and_changes_nothing():
@@ -496,6 +521,38 @@ def test_linear_rejects_bad_sizes(n_in, n_out):
     """Feature counts must be positive integers."""
     with pytest.raises(ValueError):
         nn.Linear(n_in, n_out)
+
+
+@pytest.mark.parametrize("x", [
+    np.array([[0.5, -1.0]]),          # float64 array
+    [[0.5, -1.0]],                    # list
+    np.array([[1, -2]]),              # int array
+], ids=["float64 array", "list", "int array"])
+def test_float32_linear_returns_float32(x):
+    """nn.Linear(2, 3, dtype=float32) on a float64 array, a list or an int array: float32 out, float32 grads."""
+    layer = nn.Linear(2, 3, dtype=np.float32)
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+    y = layer(x)
+    assert y.dtype == np.float32 and y.shape == (1, 3)
+    expected = np.asarray(x, dtype=np.float32) @ layer.weight.data.T + layer.bias.data
+    np.testing.assert_allclose(y.data, expected, rtol=1e-6)
+    y.sum().backward()
+    assert layer.weight.grad.dtype == np.float32 and layer.bias.grad.dtype == np.float32
+
+
+def test_float32_linear_without_bias_returns_float32():
+    """The bias-free float32 Linear on a float64 input also returns float32."""
+    layer = nn.Linear(2, 3, bias=False, dtype=np.float32)
+    assert layer(np.array([[0.5, -1.0]])).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float16, np.int64, np.bool_])
+def test_linear_refuses_dtypes_that_cannot_carry_gradients(dtype):
+    """nn.Linear with dtype int32, float16, ...: an error naming Linear (parameters need gradients, which only
+    float32 and float64 carry)."""
+    with pytest.raises((ValueError, TypeError), match="Linear"):
+        nn.Linear(2, 3, dtype=dtype)
+
 
 
 def test_a_slice_of_a_sequential_keeps_the_names_of_its_modules():
