@@ -52,6 +52,7 @@ from .creation import (
 )
 from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .dtypes import bool_, double, float32, float64, get_default_dtype, int32, int64, long, set_default_dtype
+from .explain import explain
 from .functions import (
                        abs,
                        amax,
@@ -116,6 +117,6 @@ __all__ = [
     "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "manual_seed", "save", "load", "nn", "optim", "viz",
+    "manual_seed", "save", "load", "nn", "optim", "viz", "explain",
 ]
 __version__ = "0.1.0"
