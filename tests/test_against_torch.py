@@ -1,4 +1,5 @@
-"""Forward values and gradients equal PyTorch's, in float64, for every row of the table and at every kink.
+"""Forward values and gradients equal PyTorch's, in float64, for every row of the table, at every kink, and
+for clip's array bounds and division's exact numbers.
 
 Skipped, with the reason printed, when torch is not installed.
 """
@@ -9,9 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from op_table import OPS, tensor
 
 import tinygrad_edu as tg
-from op_table import OPS, tensor
 from tinygrad_edu import Value
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0 to compare with it)")
@@ -60,6 +61,18 @@ def test_forward_and_gradients_match_pytorch(op, data):
     assert_matches_torch(op.fn, op.torch_fn, arrays, u, **params)
 
 
+def test_division_gradient_wrt_denominator_matches_torch():
+    """For ordinary numbers and an upstream gradient, both gradients of a / b equal PyTorch's to 1e-15 (the table
+    allows 1e-10)."""
+    a_np, b_np, u = np.array([1.5, -2.0, 3.0]), np.array([0.5, 4.0, -0.25]), np.array([1.0, -0.5, 2.0])
+    a, b = Value(a_np), Value(b_np)
+    (a / b).backward(u)
+    at, bt = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    (at / bt).backward(torch.tensor(u))
+    np.testing.assert_allclose(a.grad, at.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(b.grad, bt.grad.numpy(), rtol=1e-15)
+
+
 # ---------------------------------------------------------------------- exactly at the kinks
 
 
@@ -84,6 +97,32 @@ def test_clip_passes_the_gradient_on_its_bounds():
     np.testing.assert_array_equal(grads[0], [0.0, 1.0, 1.0, 1.0, 1.0])
     grads = assert_matches_torch(lambda v: v.clip(max=0.8), lambda t: torch.clamp(t, max=0.8), [x])
     np.testing.assert_array_equal(grads[0], [1.0, 1.0, 1.0, 1.0, 0.0])
+
+
+def test_clip_with_broadcasting_array_bounds_gradient_matches_torch():
+    """d/dx of clip with (3, 2) bounds on a (2,) x equals torch.clamp's with tensor bounds, bounds touched."""
+    xs = np.array([0.5, -1.0])
+    lo = np.array([[0.0, -2.0], [0.6, -0.5], [0.5, -1.0]])   # last row: x sits exactly on both bounds
+    hi = np.array([[1.0, 0.0], [2.0, 0.0], [0.5, -1.0]])
+    upstream = np.array([[1.0, -2.0], [0.5, 3.0], [-0.25, 1.5]])
+    x = Value(xs)
+    x.clip(lo, hi).backward(upstream)
+    xt = torch.tensor(xs, requires_grad=True)
+    torch.clamp(xt, torch.tensor(lo), torch.tensor(hi)).backward(torch.tensor(upstream))
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=0, atol=0)
+    assert x.grad.shape == (2,)
+
+
+def test_clip_with_only_an_array_lower_bound_gradient_matches_torch():
+    """clip(min=array) with min of shape (2, 3) and x of shape (3,): gradient as torch.clamp(min=...)."""
+    xs = np.array([-1.0, 0.0, 2.0])
+    lo = np.array([[0.0, 0.0, 0.0], [-2.0, 1.0, 2.0]])
+    upstream = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    x = Value(xs)
+    x.clip(lo, None).backward(upstream)
+    xt = torch.tensor(xs, requires_grad=True)
+    torch.clamp(xt, min=torch.tensor(lo)).backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())
 
 
 def test_maximum_and_minimum_split_ties_in_half():
