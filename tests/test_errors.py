@@ -8,11 +8,10 @@ import re
 
 import numpy as np
 import pytest
+from helpers import raises, unchanged
 
 import tinygrad_edu as tg
 from tinygrad_edu import GradcheckError, Operation, Value
-from helpers import raises, unchanged
-
 
 # ---------------------------------------------------------------------- shapes that do not fit
 
@@ -44,6 +43,23 @@ def test_shape_mismatch_in_concatenate_and_stack():
         tg.stack([a, b])
 
 
+def test_minimum_errors_name_minimum():
+    """Shapes (2,) and (3,) cannot broadcast: ValueError naming minimum (not maximum) and both shapes."""
+    a, b = Value([1.0, 2.0]), Value([1.0, 2.0, 3.0])
+    with unchanged(a, b), raises(ValueError, "minimum", "(2,)", "(3,)"):
+        tg.minimum(a, b)
+    with unchanged(a), raises(TypeError, "minimum"):
+        tg.minimum(a, "text")
+
+
+def test_comparisons_of_mismatched_shapes_name_the_comparison():
+    """x < y with shapes that do not broadcast: an error that says which comparison and both shapes."""
+    x = Value([1.0, 2.0, 3.0])
+    for compare, symbol in ((lambda a, b: a < b, "<"), (lambda a, b: a == b, "=="), (lambda a, b: a >= b, ">=")):
+        with pytest.raises(ValueError, match=rf"^comparison {symbol}: .*\(3,\).*\(2,\)"):
+            compare(x, np.ones(2))
+
+
 def test_reshape_and_broadcast_to_a_shape_that_does_not_fit():
     """6 elements cannot become (4,); (2, 3) cannot broadcast to (3, 3)."""
     x = Value(np.ones((2, 3)))
@@ -51,6 +67,14 @@ def test_reshape_and_broadcast_to_a_shape_that_does_not_fit():
         x.reshape(4)
     with unchanged(x), raises(ValueError, "broadcast_to", "(2, 3)"):
         x.broadcast_to((3, 3))
+
+
+def test_reshape_without_a_shape_is_a_type_error():
+    """reshape() with no shape at all raises TypeError naming reshape."""
+    x = Value(np.ones(3))
+    with unchanged(x), raises(TypeError, "reshape"):
+        x.reshape()
+    assert Value([5.0]).reshape(()).shape == ()  # an explicit empty shape is still allowed
 
 
 def test_index_out_of_bounds():
@@ -88,6 +112,37 @@ def test_unsupported_constants(constant, named):
         x + constant
     with unchanged(x), raises(TypeError, "mul", named):
         x.__rmul__(constant)
+
+
+def test_an_overflowing_constant_names_the_operation():
+    """A Python int too large for a float is an OverflowError naming the operation."""
+    x = Value([1.0, 2.0])
+    with unchanged(x), pytest.raises(OverflowError, match=r"^mul: int too large"):
+        x * 10**400
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda x: x + [[1], [1, 2]], "add: cannot make an array"),
+    (lambda x: x.clip([[1], [1, 2]]), "clip: cannot make an array"),
+    (lambda x: tg.where([[1, 0], [1]], x, 0.0), "where: cannot make a condition array"),
+    (lambda x: x.reshape(None), "reshape: the shape must be whole numbers"),
+    (lambda x: x.reshape(2.0), "reshape: the shape must be whole numbers"),
+    (lambda x: x.broadcast_to(None), "broadcast_to: the shape must be whole numbers"),
+], ids=["add-ragged", "clip-ragged", "where-ragged", "reshape-none", "reshape-float", "broadcast-none"])
+def test_bad_constants_and_shapes_name_the_operation(call, name):
+    """A ragged list as a constant, or a shape that is not numbers, is an error that names the operation."""
+    x = Value([1.0, 2.0])
+    with unchanged(x), pytest.raises((ValueError, TypeError), match=f"^{name}"):
+        call(x)
+
+
+def test_clip_with_value_bounds_is_a_type_error():
+    """Bounds that are Values raise TypeError naming clip."""
+    x = Value([1.0, 2.0])
+    with unchanged(x), raises(TypeError, "clip"):
+        x.clip(Value(0.0), 1.0)
+    with unchanged(x), raises(TypeError, "clip"):
+        x.clip(None, Value([1.0, 1.0]))
 
 
 def test_other_bad_arguments():
@@ -153,6 +208,15 @@ def test_grad_errors():
             tg.grad(y, x, grad_outputs=Value(np.ones(2)))
 
 
+def test_grad_of_an_array_names_grad():
+    """tinygrad_edu.grad(np.array(1.), x) raises TypeError naming grad."""
+    x = Value(1.0)
+    with unchanged(x), raises(TypeError, "grad"):
+        tg.grad(np.array(1.0), x)
+    with raises(TypeError, "grad"):
+        tg.grad([x * 2, 3.0], x)
+
+
 # ---------------------------------------------------------------------- axes
 
 
@@ -179,6 +243,29 @@ def test_bad_axis(call, named):
         call(x)
 
 
+@pytest.mark.parametrize("axis", [1.0, True, np.bool_(True), (0, 1.0)], ids=["float", "True", "np.bool_", "tuple"])
+def test_sum_axis_must_be_an_integer(axis):
+    """sum(axis=1.0) and sum(axis=True) raise TypeError naming sum (True is not axis 1)."""
+    x = Value(np.ones((2, 3)))
+    with unchanged(x), raises(TypeError, "sum"):
+        x.sum(axis=axis)
+
+
+def test_min_axis_out_of_range_names_min():
+    """Value.min(axis=5) on a 2-D Value raises ValueError naming min (not the max it is built from)."""
+    x = Value(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"^min\b"):
+        x.min(axis=5)
+
+
+def test_max_over_the_empty_axis_is_an_error():
+    """max(axis=0) of a (0, 3) Value has nothing to take the maximum of: ValueError naming max."""
+    with raises(ValueError, "max"):
+        Value(np.zeros((0, 3))).max(axis=0)
+    with raises(ValueError, "max"):
+        Value(np.zeros((0, 3))).max()
+
+
 # ---------------------------------------------------------------------- custom operations and gradcheck
 
 
@@ -188,6 +275,65 @@ def test_custom_operation_called_with_the_wrong_number_of_arguments():
     x = Value(1.0)
     with unchanged(x), raises(TypeError, "cube", "takes 1", "got 2"):
         cube(x, x)
+
+
+def test_value_for_an_argument_without_a_rule_is_a_type_error_at_call_time():
+    """An Operation whose second rule is None, given a Value there: TypeError naming the operation, no output."""
+    calls = []
+
+    def forward(x, k):
+        calls.append(1)
+        return x * k
+
+    scale = Operation("scale", forward, lambda g, x, k, out: g * k, None)
+    x = Value([1.0, 2.0])
+    with unchanged(x), raises(TypeError, "scale"):
+        scale(x, Value(2.0))
+    assert calls == []  # refused before anything was computed
+    np.testing.assert_array_equal(scale(x, 2.0).data, [2.0, 4.0])  # the intended use works
+
+
+def test_numpy_type_error_in_forward_becomes_a_plain_type_error_with_cause():
+    """np.add(x, 'a') in a forward: a plain TypeError starting with the operation's name, numpy's as __cause__."""
+    bad = Operation("bad", lambda x: np.add(x, "a"), lambda g, x, out: g)
+    with pytest.raises(TypeError) as caught:
+        bad(Value([1.0]))
+    assert type(caught.value) is TypeError
+    assert str(caught.value).startswith("bad:")
+    cause = caught.value.__cause__
+    assert isinstance(cause, TypeError) and type(cause) is not TypeError  # numpy's own UFuncTypeError
+    assert type(cause).__module__.startswith("numpy")
+
+
+def test_numpy_value_error_in_forward_keeps_its_cause():
+    """A reshape that cannot be done in a forward: ValueError starting with the name, the original as cause."""
+    bad = Operation("squash", lambda x: np.reshape(x, (4,)), lambda g, x, out: g)
+    with pytest.raises(ValueError) as caught:
+        bad(Value([1.0, 2.0, 3.0]))
+    assert type(caught.value) is ValueError
+    assert str(caught.value).startswith("squash:")
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert "reshape" in str(caught.value.__cause__)
+
+
+def test_index_error_in_forward_keeps_its_cause():
+    """An index out of range in a forward: IndexError starting with the name, the original as cause."""
+    bad = Operation("pick", lambda x: x[5], lambda g, x, out: g)
+    with pytest.raises(IndexError) as caught:
+        bad(Value([1.0, 2.0]))
+    assert type(caught.value) is IndexError
+    assert str(caught.value).startswith("pick:")
+    assert isinstance(caught.value.__cause__, IndexError)
+
+
+def test_axis_error_in_forward_is_a_plain_builtin_error():
+    """numpy's AxisError (both ValueError and IndexError) comes out as a plain ValueError or IndexError."""
+    bad = Operation("total", lambda x: np.sum(x, axis=3), lambda g, x, out: g)
+    with pytest.raises((ValueError, IndexError)) as caught:
+        bad(Value([1.0, 2.0]))
+    assert type(caught.value) in (ValueError, IndexError)
+    assert str(caught.value).startswith("total:")
+    assert isinstance(caught.value.__cause__, np.exceptions.AxisError)
 
 
 def test_a_rule_returning_the_wrong_shape_is_reported_as_that_rule_s_bug():
@@ -319,10 +465,17 @@ def test_a_rule_returning_a_gradient_of_the_wrong_shape_is_reported(rule, return
 
 
 def test_a_rule_returning_a_number_is_reported():
-    """A rule must return an array: a plain float is named as the mistake."""
+    """A rule must return an array: a plain float is named as the mistake, and no .grad changes, not even
+    one an earlier backward left."""
     x = Value([1.0, 2.0])
+    (x * 3).sum().backward()
+    before = x.grad.copy()
+    y = custom(lambda g, x, out: 2.0)(x)
+    loss = (y * x).sum()
     with pytest.raises(RuntimeError, match=r"'double' for its argument 0 returned a float, not an array"):
-        custom(lambda g, x, out: 2.0)(x).backward(np.ones(2))
+        loss.backward()
+    np.testing.assert_array_equal(x.grad, before)
+    assert y.grad is None and loss.grad is None
 
 
 def test_a_rule_may_return_its_gradient_in_the_broadcast_shape():

@@ -33,15 +33,6 @@ def test_clip_with_broadcasting_array_bounds_forward():
     np.testing.assert_array_equal(x.clip(lo[0], None).data, np.clip(x.data, lo[0], None))
 
 
-def test_clip_with_value_bounds_is_a_type_error():
-    """Bounds that are Values raise TypeError naming clip."""
-    x = Value([1.0, 2.0])
-    with unchanged(x), raises(TypeError, "clip"):
-        x.clip(Value(0.0), 1.0)
-    with unchanged(x), raises(TypeError, "clip"):
-        x.clip(None, Value([1.0, 1.0]))
-
-
 # ---------------------------------------------------------------------- 4. division without overflow
 
 
@@ -77,49 +68,6 @@ def test_division_gradient_wrt_denominator_float32():
 # ---------------------------------------------------------------------- 7. forward errors keep their cause
 
 
-def test_numpy_type_error_in_forward_becomes_a_plain_type_error_with_cause():
-    """np.add(x, 'a') in a forward: a plain TypeError starting with the operation's name, numpy's as __cause__."""
-    bad = Operation("bad", lambda x: np.add(x, "a"), lambda g, x, out: g)
-    with pytest.raises(TypeError) as caught:
-        bad(Value([1.0]))
-    assert type(caught.value) is TypeError
-    assert str(caught.value).startswith("bad:")
-    cause = caught.value.__cause__
-    assert isinstance(cause, TypeError) and type(cause) is not TypeError  # numpy's own UFuncTypeError
-    assert type(cause).__module__.startswith("numpy")
-
-
-def test_numpy_value_error_in_forward_keeps_its_cause():
-    """A reshape that cannot be done in a forward: ValueError starting with the name, the original as cause."""
-    bad = Operation("squash", lambda x: np.reshape(x, (4,)), lambda g, x, out: g)
-    with pytest.raises(ValueError) as caught:
-        bad(Value([1.0, 2.0, 3.0]))
-    assert type(caught.value) is ValueError
-    assert str(caught.value).startswith("squash:")
-    assert isinstance(caught.value.__cause__, ValueError)
-    assert "reshape" in str(caught.value.__cause__)
-
-
-def test_index_error_in_forward_keeps_its_cause():
-    """An index out of range in a forward: IndexError starting with the name, the original as cause."""
-    bad = Operation("pick", lambda x: x[5], lambda g, x, out: g)
-    with pytest.raises(IndexError) as caught:
-        bad(Value([1.0, 2.0]))
-    assert type(caught.value) is IndexError
-    assert str(caught.value).startswith("pick:")
-    assert isinstance(caught.value.__cause__, IndexError)
-
-
-def test_axis_error_in_forward_is_a_plain_builtin_error():
-    """numpy's AxisError (both ValueError and IndexError) comes out as a plain ValueError or IndexError."""
-    bad = Operation("total", lambda x: np.sum(x, axis=3), lambda g, x, out: g)
-    with pytest.raises((ValueError, IndexError)) as caught:
-        bad(Value([1.0, 2.0]))
-    assert type(caught.value) in (ValueError, IndexError)
-    assert str(caught.value).startswith("total:")
-    assert isinstance(caught.value.__cause__, np.exceptions.AxisError)
-
-
 # ---------------------------------------------------------------------- 8. minimum, min
 
 
@@ -134,22 +82,6 @@ def test_minimum_accepts_lists():
     np.testing.assert_array_equal(tg.minimum([0.0, 4.0], Value([1.0, 2.0])).data, [0.0, 2.0])
 
 
-def test_minimum_errors_name_minimum():
-    """Shapes (2,) and (3,) cannot broadcast: ValueError naming minimum (not maximum) and both shapes."""
-    a, b = Value([1.0, 2.0]), Value([1.0, 2.0, 3.0])
-    with unchanged(a, b), raises(ValueError, "minimum", "(2,)", "(3,)"):
-        tg.minimum(a, b)
-    with unchanged(a), raises(TypeError, "minimum"):
-        tg.minimum(a, "text")
-
-
-def test_min_axis_out_of_range_names_min():
-    """Value.min(axis=5) on a 2-D Value raises ValueError naming min (not the max it is built from)."""
-    x = Value(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"^min\b"):
-        x.min(axis=5)
-
-
 # ---------------------------------------------------------------------- 9. empty batches
 
 
@@ -161,45 +93,7 @@ def test_max_over_a_nonempty_axis_of_an_empty_batch():
     assert x.min(axis=1).shape == (0,)
 
 
-def test_max_over_the_empty_axis_is_an_error():
-    """max(axis=0) of a (0, 3) Value has nothing to take the maximum of: ValueError naming max."""
-    with raises(ValueError, "max"):
-        Value(np.zeros((0, 3))).max(axis=0)
-    with raises(ValueError, "max"):
-        Value(np.zeros((0, 3))).max()
-
-
 # ---------------------------------------------------------------------- 10. custom Operation misuse
-
-
-def test_value_for_an_argument_without_a_rule_is_a_type_error_at_call_time():
-    """An Operation whose second rule is None, given a Value there: TypeError naming the operation, no output."""
-    calls = []
-
-    def forward(x, k):
-        calls.append(1)
-        return x * k
-
-    scale = Operation("scale", forward, lambda g, x, k, out: g * k, None)
-    x = Value([1.0, 2.0])
-    with unchanged(x), raises(TypeError, "scale"):
-        scale(x, Value(2.0))
-    assert calls == []  # refused before anything was computed
-    np.testing.assert_array_equal(scale(x, 2.0).data, [2.0, 4.0])  # the intended use works
-
-
-def test_rule_returning_a_python_float_fails_backward_and_changes_no_grad():
-    """A rule giving 0.0 for a (3,) input: backward raises RuntimeError naming the op; every .grad stays."""
-    bad = Operation("flat", lambda x: x * 2, lambda g, x, out: 0.0)
-    x = Value([1.0, 2.0, 3.0])
-    (x * 3).sum().backward()  # x has a gradient already
-    before = x.grad.copy()
-    y = bad(x)
-    loss = (y * x).sum()
-    with raises(RuntimeError, "flat"):
-        loss.backward()
-    np.testing.assert_array_equal(x.grad, before)
-    assert y.grad is None and loss.grad is None
 
 
 # ---------------------------------------------------------------------- 11. optimizers refuse bad arguments
@@ -209,14 +103,6 @@ def test_rule_returning_a_python_float_fails_backward_and_changes_no_grad():
 
 
 # ---------------------------------------------------------------------- 13. axes
-
-
-@pytest.mark.parametrize("axis", [1.0, True, np.bool_(True), (0, 1.0)], ids=["float", "True", "np.bool_", "tuple"])
-def test_sum_axis_must_be_an_integer(axis):
-    """sum(axis=1.0) and sum(axis=True) raise TypeError naming sum (True is not axis 1)."""
-    x = Value(np.ones((2, 3)))
-    with unchanged(x), raises(TypeError, "sum"):
-        x.sum(axis=axis)
 
 
 def test_integer_axes_still_work():
@@ -236,27 +122,10 @@ def test_broadcast_to_an_int_shape():
     assert x.grad == 6.0
 
 
-def test_reshape_without_a_shape_is_a_type_error():
-    """reshape() with no shape at all raises TypeError naming reshape."""
-    x = Value(np.ones(3))
-    with unchanged(x), raises(TypeError, "reshape"):
-        x.reshape()
-    assert Value([5.0]).reshape(()).shape == ()  # an explicit empty shape is still allowed
-
-
 # ---------------------------------------------------------------------- 14. Module.load_state_dict, ragged
 
 
 # ---------------------------------------------------------------------- 15. grad of a non-Value
-
-
-def test_grad_of_an_array_names_grad():
-    """tinygrad_edu.grad(np.array(1.), x) raises TypeError naming grad."""
-    x = Value(1.0)
-    with unchanged(x), raises(TypeError, "grad"):
-        tg.grad(np.array(1.0), x)
-    with raises(TypeError, "grad"):
-        tg.grad([x * 2, 3.0], x)
 
 
 # ---------------------------------------------------------------------- 16. numpy bools for requires_grad
@@ -357,21 +226,6 @@ def test_clip_takes_min_and_max_by_name():
 # ---------------------------------------------------------------------- small parity fixes from a later review
 
 
-def test_comparisons_of_mismatched_shapes_name_the_comparison():
-    """x < y with shapes that do not broadcast: an error that says which comparison and both shapes."""
-    x = Value([1.0, 2.0, 3.0])
-    for compare, symbol in ((lambda a, b: a < b, "<"), (lambda a, b: a == b, "=="), (lambda a, b: a >= b, ">=")):
-        with pytest.raises(ValueError, match=rf"^comparison {symbol}: .*\(3,\).*\(2,\)"):
-            compare(x, np.ones(2))
-
-
-def test_an_overflowing_constant_names_the_operation():
-    """A Python int too large for a float is an OverflowError naming the operation."""
-    x = Value([1.0, 2.0])
-    with unchanged(x), pytest.raises(OverflowError, match=r"^mul: int too large"):
-        x * 10**400
-
-
 def test_indexing_with_an_empty_list_selects_nothing():
     """v[[]] is empty, as numpy's a[[]] is, and backpropagates zeros."""
     v = Value([1.0, 2.0])
@@ -453,16 +307,3 @@ def test_transpose_takes_none_and_an_array_of_axes_as_numpy_does():
     np.testing.assert_array_equal(x.transpose(np.array([1, 0, 2])).data, data.transpose(np.array([1, 0, 2])))
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda x: x + [[1], [1, 2]], "add: cannot make an array"),
-    (lambda x: x.clip([[1], [1, 2]]), "clip: cannot make an array"),
-    (lambda x: tg.where([[1, 0], [1]], x, 0.0), "where: cannot make a condition array"),
-    (lambda x: x.reshape(None), "reshape: the shape must be whole numbers"),
-    (lambda x: x.reshape(2.0), "reshape: the shape must be whole numbers"),
-    (lambda x: x.broadcast_to(None), "broadcast_to: the shape must be whole numbers"),
-], ids=["add-ragged", "clip-ragged", "where-ragged", "reshape-none", "reshape-float", "broadcast-none"])
-def test_bad_constants_and_shapes_name_the_operation(call, name):
-    """A ragged list as a constant, or a shape that is not numbers, is an error that names the operation."""
-    x = Value([1.0, 2.0])
-    with unchanged(x), pytest.raises((ValueError, TypeError), match=f"^{name}"):
-        call(x)
