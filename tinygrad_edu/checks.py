@@ -289,7 +289,8 @@ def joinable(parts: list[Any], op: str, axis: int, new_axis: bool) -> None:
 # ---------------------------------------------------------------------- numpy's words and PyTorch's
 
 
-def torch_reduction_args(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> tuple[Any, bool]:
+def torch_reduction_args(op: str, ndim: int, axis: Any, keepdims: Any, dim: Any,
+                         keepdim: Any) -> tuple[Any, bool]:
     """A reduction's (axis, keepdims) when it was called with PyTorch's ``dim=``/``keepdim=``.
 
     Both vocabularies mean the same for sum, mean and logsumexp; mixing them
@@ -302,6 +303,8 @@ def torch_reduction_args(op: str, axis: Any, keepdims: Any, dim: Any, keepdim: A
         raise TypeError(f"{op}: numpy's keepdims= and PyTorch's dim=/keepdim= cannot be mixed in one call")
     if keepdim is not None and not isinstance(keepdim, (bool, np.bool_)):
         raise TypeError(f"{op}: keepdim must be True or False, got {keepdim!r}")
+    if ndim == 0 and isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) and dim in (0, -1):
+        dim = ()  # PyTorch lets a 0-d Value name dim 0 or -1 (numpy does not: axis= keeps numpy's error)
     return (dim if dim is not None else axis), bool(keepdim) if keepdim is not None else keepdims
 
 

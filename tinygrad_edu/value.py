@@ -277,14 +277,14 @@ class Value(TensorMethods, ValueProtocols):
     def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Value:
         """Sum over ``axis`` (all axes when None); the gradient is copied back over the summed axes."""
         if dim is not None or keepdim is not None:  # PyTorch's names for the same
-            axis, keepdims = checks.torch_reduction_args("sum", axis, keepdims, dim, keepdim)
+            axis, keepdims = checks.torch_reduction_args("sum", self.data.ndim, axis, keepdims, dim, keepdim)
         return ops.reduce_sum(self, checks.normalize_axes(axis, self.data.ndim, "sum"), keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
              keepdim: bool | None = None) -> Value:
         """Mean over ``axis``: the sum divided by the number of elements summed."""
         if dim is not None or keepdim is not None:  # PyTorch's names for the same
-            axis, keepdims = checks.torch_reduction_args("mean", axis, keepdims, dim, keepdim)
+            axis, keepdims = checks.torch_reduction_args("mean", self.data.ndim, axis, keepdims, dim, keepdim)
         axes = checks.normalize_axes(axis, self.data.ndim, "mean")
         if self.data.dtype.kind != "f":  # numpy gives float64, PyTorch refuses: a loud error
             raise TypeError(f"mean: this Value holds {self.dtype}; take the mean of floats (x.float().mean(), "
@@ -313,7 +313,7 @@ class Value(TensorMethods, ValueProtocols):
                   keepdim: bool | None = None) -> Value:
         """log(sum(exp(x))) over ``axis``, without overflow; its gradient is softmax(x)."""
         if dim is not None or keepdim is not None:  # PyTorch's names for the same
-            axis, keepdims = checks.torch_reduction_args("logsumexp", axis, keepdims, dim, keepdim)
+            axis, keepdims = checks.torch_reduction_args("logsumexp", self.data.ndim, axis, keepdims, dim, keepdim)
         return ops.logsumexp(self, checks.normalize_axes(axis, self.data.ndim, "logsumexp"), keepdims)
 
     def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Value:
