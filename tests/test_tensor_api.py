@@ -347,3 +347,18 @@ def test_tensor_is_the_type_of_every_value():
     assert made.dtype == np.float64 and not made.requires_grad and made.tolist() == [1.0, 2.0]
     assert tg.Tensor(2, 3).shape == (2, 3)
     assert tg.is_tensor(made) and not tg.is_tensor([1.0])
+
+
+def test_numpy_reductions_of_a_value_stay_in_the_graph():
+    """np.sum(x), np.mean(x), np.max(x) call x's methods (numpy passes out= and dtype=): Values come back."""
+    x = Value([1.0, 2.0, 4.0])
+    total = np.sum(x) + np.mean(x) + np.max(x) + np.min(x)
+    assert isinstance(total, Value) and total.item() == 7.0 + 7.0 / 3 + 4.0 + 1.0
+    total.backward()
+    np.testing.assert_allclose(x.grad, [1 + 1 / 3 + 1, 1 + 1 / 3, 1 + 1 / 3 + 1])
+    with pytest.raises(TypeError, match="sum: out= is not offered"):
+        np.sum(x, out=np.zeros(()))
+    summed = tg.tensor([1, 2]).sum(dtype=tg.float32)
+    assert summed.dtype == np.float32 and summed.item() == 3.0
+    with pytest.raises(TypeError, match="astype.*is not a dtype"):
+        x.astype(dict)

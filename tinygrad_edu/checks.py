@@ -308,6 +308,13 @@ def torch_reduction_args(op: str, ndim: int, axis: Any, keepdims: Any, dim: Any,
     return (dim if dim is not None else axis), bool(keepdim) if keepdim is not None else keepdims
 
 
+def cast_for_reduction(x: Value, op: str, dtype: Any, out: Any) -> Value:
+    """x in the ``dtype`` a reduction was asked for; ``out=`` (which numpy's np.sum passes) must be None."""
+    if out is not None:
+        raise TypeError(f"{op}: out= is not offered; a reduction returns a new Value")
+    return x if dtype is None else x.astype(dtype)
+
+
 def one_axis(axis: Any, dim: Any, op: str, default: int = -1) -> Any:
     """The one axis of softmax-like functions, given as ``axis`` (positionally or numpy's name) or ``dim=``."""
     if axis is not None and dim is not None:

@@ -55,6 +55,8 @@ def as_dtype(dtype: Any, op: str) -> np.dtype:
         return int64
     if dtype is bool:
         return bool_
+    if isinstance(dtype, type) and not issubclass(dtype, np.generic) or dtype is None:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype; use float32, float64, int64, int32 or bool")
     try:
         chosen = np.dtype(dtype)
     except TypeError:

@@ -274,15 +274,23 @@ class Value(TensorMethods, ValueProtocols):
     #
     # axis= and keepdims= are numpy's names; dim= and keepdim= PyTorch's, for the same thing.
 
-    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Value:
-        """Sum over ``axis`` (all axes when None); the gradient is copied back over the summed axes."""
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None,
+            dtype: Any = None, out: None = None) -> Value:
+        """Sum over ``axis`` (all axes when None); the gradient is copied back over the summed axes.
+
+        ``dtype`` casts first (PyTorch's and numpy's meaning); ``out`` exists so that ``np.sum(x)`` works.
+        """
+        if dtype is not None or out is not None:
+            return checks.cast_for_reduction(self, "sum", dtype, out).sum(axis, keepdims, dim=dim, keepdim=keepdim)
         if dim is not None or keepdim is not None:  # PyTorch's names for the same
             axis, keepdims = checks.torch_reduction_args("sum", self.data.ndim, axis, keepdims, dim, keepdim)
         return ops.reduce_sum(self, checks.normalize_axes(axis, self.data.ndim, "sum"), keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-             keepdim: bool | None = None) -> Value:
+             keepdim: bool | None = None, dtype: Any = None, out: None = None) -> Value:
         """Mean over ``axis``: the sum divided by the number of elements summed."""
+        if dtype is not None or out is not None:
+            return checks.cast_for_reduction(self, "mean", dtype, out).mean(axis, keepdims, dim=dim, keepdim=keepdim)
         if dim is not None or keepdim is not None:  # PyTorch's names for the same
             axis, keepdims = checks.torch_reduction_args("mean", self.data.ndim, axis, keepdims, dim, keepdim)
         axes = checks.normalize_axes(axis, self.data.ndim, "mean")
@@ -293,7 +301,7 @@ class Value(TensorMethods, ValueProtocols):
         return ops.reduce_sum(self, axes, keepdims) / count
 
     def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
-            keepdims: bool | None = None) -> Any:
+            keepdims: bool | None = None, out: None = None) -> Any:
         """The largest element. Two meanings, told apart by how it is called:
 
         - ``max()`` and ``max(axis=..., keepdims=...)`` (numpy): the largest values; tied maxima share
@@ -302,11 +310,13 @@ class Value(TensorMethods, ValueProtocols):
           the gradient goes to the element at the index.
         - ``max(other)`` with a Value: the elementwise larger of the two, as PyTorch's.
         """
+        checks.cast_for_reduction(self, "max", None, out)
         return tensor_api.extreme(self, "max", dim, keepdim, axis, keepdims)
 
     def min(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
-            keepdims: bool | None = None) -> Any:
+            keepdims: bool | None = None, out: None = None) -> Any:
         """The smallest element: numpy's with ``axis=``, PyTorch's ``(values, indices)`` with a dim (see ``max``)."""
+        checks.cast_for_reduction(self, "min", None, out)
         return tensor_api.extreme(self, "min", dim, keepdim, axis, keepdims)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
