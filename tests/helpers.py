@@ -1,4 +1,5 @@
-"""Helpers shared by the error tests: what an error must say, and that nothing changed."""
+"""Helpers shared by the tests: what an error must say (raises), and that a failing call changed nothing
+(unchanged)."""
 
 import re
 from contextlib import contextmanager
