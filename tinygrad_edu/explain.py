@@ -182,8 +182,8 @@ def format_steps(steps: Iterable[ExplainStep], limit: int | None = 40, digits: i
     left_out = steps[len(shown):]
     if left_out:
         leaves = sum(1 for s in left_out if s.op_name is None)
-        lines.append(f"... {len(left_out)} more Values left out ({len(left_out) - leaves} operations, {leaves} "
-                     f"leaves): limit={limit}; explain(..., limit=None) shows them all")
+        lines.append(f"... {len(left_out)} more Values left out ({_count(len(left_out) - leaves, 'operation')}, "
+                     f"{_count(leaves, 'leaf', 'leaves')}): limit={limit}; explain(..., limit=None) shows them all")
     return "\n".join(lines)
 
 
@@ -385,6 +385,10 @@ def compact(a: Any, digits: int = 4) -> str:
         return f"shape {a.shape}: []"
     first = ", ".join(number_text(v, digits) for v in flat[:3])
     return f"shape {a.shape}: [{first}, ..., {number_text(flat[-1], digits)}]"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _nested(a: np.ndarray, digits: int) -> str:
