@@ -1,8 +1,12 @@
-"""viz.to_dot's structure for known small graphs (nodes, edges, labels), and
-viz.draw with and without Graphviz's `dot`."""
+"""viz.to_dot's structure for known small graphs (nodes, edges, labels),
+viz.draw with and without Graphviz's `dot`, and viz.Graph, the picture a
+notebook shows inline (with a stand-in `dot`, and with the real one where
+it is installed)."""
 
+import os
 import re
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -216,3 +220,144 @@ def test_to_dot_and_draw_refuse_what_they_cannot_draw(tmp_path):
     with pytest.raises(FileNotFoundError, match="draw: the folder .* does not exist"):
         viz.draw(loss, tmp_path / "missing" / "graph.svg")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------- Graph: the picture inline in a notebook
+
+FAKE_DOT = r'''#!{python}
+"""A stand-in for Graphviz's dot: logs each call, and draws an 'SVG' that counts the nodes it was given."""
+import sys
+source = sys.stdin.read()
+with open({log!r}, "a") as log:
+    log.write(" ".join(sys.argv[1:]) + "\n")
+if {fail!r}:
+    sys.stderr.write("Error: syntax error in line 1\n")
+    sys.exit(1)
+picture = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"'
+           ' "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+           '<svg><!-- %d nodes, %d characters --></svg>\n' % (source.count("[label="), len(source)))
+if "-o" in sys.argv:
+    with open(sys.argv[sys.argv.index("-o") + 1], "w") as out:
+        out.write(picture)
+else:
+    sys.stdout.write(picture)
+'''
+
+
+@pytest.fixture
+def fake_dot(tmp_path, monkeypatch):
+    """Put a fake `dot` first on PATH; returns (the file its calls are logged to, a function to make it fail)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "dot_calls.txt"
+
+    def install(fail=False):
+        script = folder / "dot"
+        script.write_text(FAKE_DOT.format(python=sys.executable, log=str(log), fail=fail))
+        script.chmod(0o755)
+
+    install()
+    monkeypatch.setenv("PATH", str(folder) + os.pathsep + os.environ.get("PATH", ""))
+    return log, install
+
+
+def without_dot(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
+
+
+def test_graph_without_dot_says_in_one_line_how_to_get_graphviz(monkeypatch):
+    """No `dot`: _repr_svg_ is None (so a notebook shows no broken picture), and the Markdown and the repr
+    are one line saying how to install Graphviz, with the length of the DOT source, which is in .source."""
+    without_dot(monkeypatch)
+    *_, loss = small_graph()
+    graph = viz.Graph(loss)
+    assert graph.source == viz.to_dot(loss)
+    assert graph._repr_svg_() is None and graph.svg() is None
+    hint = graph._repr_markdown_()
+    assert hint == repr(graph)
+    assert len(hint.splitlines()) == 1
+    assert "install" in hint and "graphviz" in hint.lower() and "`dot`" in hint
+    assert f"{len(graph.source)} characters" in hint and "6 Values" in hint
+
+
+def test_graph_with_dot_gives_the_svg_and_no_markdown(fake_dot):
+    """With `dot`: _repr_svg_ is dot's SVG from the <svg> element on (no XML prolog), made from the whole
+    DOT source and only once; _repr_markdown_ steps aside (JupyterLab would prefer it to the picture)."""
+    log, _ = fake_dot
+    *_, loss = small_graph()
+    graph = viz.Graph(loss)
+    svg = graph._repr_svg_()
+    assert svg == f"<svg><!-- 6 nodes, {len(graph.source)} characters --></svg>\n"
+    assert graph._repr_svg_() is svg
+    assert log.read_text().splitlines() == ["-Tsvg"]
+    assert graph._repr_markdown_() is None
+    assert repr(graph).startswith("Graph of 6 Values") and "picture" in repr(graph)
+
+
+def test_graph_in_ipython_display_picks_svg_or_the_hint(fake_dot, monkeypatch):
+    """What IPython puts in a notebook's output: the SVG (and text) with dot, the Markdown hint without."""
+    formatters = pytest.importorskip("IPython.core.formatters", reason="IPython is not installed")
+    *_, loss = small_graph()
+    data, _ = formatters.DisplayFormatter().format(viz.Graph(loss))
+    assert "image/svg+xml" in data and "text/markdown" not in data
+    without_dot(monkeypatch)
+    data, _ = formatters.DisplayFormatter().format(viz.Graph(loss))
+    assert "image/svg+xml" not in data and "install" in data["text/markdown"]
+
+
+def test_graph_reports_dot_failing(fake_dot):
+    """dot exiting with an error is a RuntimeError carrying dot's message, not an empty picture."""
+    _, install = fake_dot
+    install(fail=True)
+    *_, loss = small_graph()
+    with pytest.raises(RuntimeError, match="Graph: Graphviz's dot failed .* syntax error in line 1"):
+        viz.Graph(loss).svg()
+
+
+def test_graph_save_writes_a_file_or_prints_the_hint(fake_dot, tmp_path, monkeypatch, capsys):
+    """save(path) has dot write the file (True); without dot, the one-line hint and False; bad names refused."""
+    *_, loss = small_graph()
+    graph = viz.Graph(loss)
+    path = tmp_path / "graph.svg"
+    assert graph.save(path) is True
+    assert path.read_text().startswith("<?xml") and "6 nodes" in path.read_text()
+    with pytest.raises(ValueError, match=r"Graph.save: the file name must end in .svg or .png"):
+        graph.save(tmp_path / "graph.pdf")
+    without_dot(monkeypatch)
+    assert graph.save(tmp_path / "other.svg") is False
+    assert "Graph.save: Graphviz's `dot` program is not installed" in capsys.readouterr().err
+    assert not (tmp_path / "other.svg").exists()
+
+
+def test_graph_is_a_picture_of_the_moment_it_was_made():
+    """A Graph made before backward() shows no gradients; one made after shows them."""
+    *_, loss = small_graph()
+    before = viz.Graph(loss)
+    loss.backward()
+    after = viz.Graph(loss)
+    assert "grad " not in before.source and "grad " in after.source
+
+
+def test_graph_real_dot_draws_every_node():
+    """With Graphviz really installed, the SVG has one node per Value and one edge per argument."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's `dot` is not installed (apt install graphviz), so Graph cannot draw")
+    *_, loss = small_graph()
+    svg = viz.Graph(loss)._repr_svg_()
+    assert svg.startswith("<svg") and svg.count('class="node"') == 6 and svg.count('class="edge"') == 5
+
+
+def test_a_model_names_the_parameters_in_pictures():
+    """to_dot(root, model=...) and Graph(root, model) title a parameter's box by its named_parameters() name."""
+    from tinygrad_edu import nn
+
+    model = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    loss = model(np.array([[1.0, 2.0]])).sum()
+    nodes, edges = parse_dot(viz.to_dot(loss, model=model))
+    titles = {fields[0] for fields in nodes.values()}
+    assert {"0.weight", "0.bias"} <= titles and "weight" not in titles
+    assert viz.Graph(loss, model).source == viz.to_dot(loss, model=model)
+    with pytest.raises(TypeError, match="to_dot: model must be a Module"):
+        viz.Graph(loss, model=5)
+    with pytest.raises(TypeError, match="to_dot: root must be a Value, got list"):
+        viz.Graph([loss])
