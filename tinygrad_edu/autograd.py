@@ -232,3 +232,6 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
         else:
             results.append(g if isinstance(g, Value) else Value(np.asarray(g), requires_grad=False))
     return results
+
+
+from .function import Function  # noqa: E402, F401 (tinygrad_edu.autograd.Function, as torch.autograd.Function)
