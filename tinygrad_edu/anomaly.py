@@ -49,7 +49,11 @@ def watch_forward(op: Any, args: tuple[Any, ...], arrays: list[Any], out: Value)
 
 def _remember(v: Value, line: str) -> None:
     key = id(v)
-    _origins[key] = (weakref.ref(v, lambda _, key=key: _origins.pop(key, None)), line)
+
+    def forget(_: weakref.ref[Value]) -> None:  # v is gone: its id may be reused
+        _origins.pop(key, None)
+
+    _origins[key] = (weakref.ref(v, forget), line)
 
 
 def origin(v: Value) -> str | None:

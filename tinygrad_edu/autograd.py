@@ -196,8 +196,8 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], grad
     ``retain_graph`` is accepted for code written for PyTorch and changes
     nothing: the graph is always kept.
     """
-    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]  # type: ignore[list-item]
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]  # type: ignore[list-item]
     for i, out in enumerate(outputs):
         if not isinstance(out, Value):
             raise TypeError(f"grad: output {i} is a {type(out).__name__}, not a Value")

@@ -10,7 +10,6 @@ same seed does not give PyTorch's numbers.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -145,7 +144,7 @@ def arange(*args: Any, dtype: Any = None, device: Any = None, requires_grad: boo
         raise TypeError(f"arange: takes end, or start and end, or start, end and step; got {len(args)} numbers")
     numbers_given = [checks.data_of(a) for a in args]
     for a in numbers_given:
-        if isinstance(a, bool) or not isinstance(a, (numbers.Real, np.generic)) or np.ndim(a):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: the bounds must be numbers, got {a!r}")
     if len(numbers_given) == 3 and numbers_given[2] == 0:
         raise ValueError("arange: step must not be 0")

@@ -15,10 +15,13 @@ from typing import Any
 class device:  # noqa: N801 (PyTorch's name)
     """A device name, as PyTorch's ``torch.device("cpu")``; only "cpu" can hold Values here."""
 
+    type: str  # noqa: A003 (PyTorch's name)
+    index: int | None
+
     def __init__(self, type: Any = "cpu", index: int | None = None) -> None:  # noqa: A002 (PyTorch's name)
         given = type
-        if isinstance(given, device):
-            given, index = given.type, given.index
+        if isinstance(type, device):
+            given, index = type.type, type.index
         if not isinstance(given, str):
             raise TypeError(f"device: expects a name such as 'cpu', got {given!r}")
         name, _, number = given.partition(":")

@@ -178,6 +178,7 @@ class inference_mode(_SetGradMode):
     """
 
     enabled = False
+    _on = True
 
     def __new__(cls, mode: Any = True) -> Any:
         if callable(mode):  # used as a bare decorator: @inference_mode

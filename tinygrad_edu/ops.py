@@ -69,7 +69,7 @@ class Operation:
         """Apply the operation: a Value recording this step if any argument is a Value."""
         if len(args) != len(self.rules):
             raise TypeError(f"{self.name}: takes {len(self.rules)} arguments, got {len(args)}")
-        arrays = []
+        arrays: list[Any] = []
         any_value = requires_grad = converted = integers = False
         for arg, rule in zip(args, self.rules):
             if isinstance(arg, Value):
@@ -251,7 +251,7 @@ sin = Operation("sin", np.sin,
                 lambda g, x, out: g * cos(x),               # d sin(x)/dx = cos(x)
                 formulas=["g * cos(x)"], saves=("x",))
 
-cos = Operation("cos", np.cos,
+cos: Operation = Operation("cos", np.cos,
                 lambda g, x, out: -g * sin(x),              # d cos(x)/dx = -sin(x)
                 formulas=["-g * sin(x)"], saves=("x",))
 
@@ -506,11 +506,11 @@ def _inverse_permutation(axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argsort(axes))
 
 
-reshape = ViewOperation("reshape", np.reshape,
+reshape: Operation = ViewOperation("reshape", np.reshape,
                         lambda g, x, shape, out: reshape(g, x.shape), None,
                         formulas=["g reshaped to x's shape", None], saves=())
 
-transpose = ViewOperation("transpose", np.transpose,
+transpose: Operation = ViewOperation("transpose", np.transpose,
                           lambda g, x, axes, out: transpose(g, _inverse_permutation(axes)), None,
                           formulas=["g with the axes put back", None], saves=())
 
@@ -533,7 +533,7 @@ getitem = ViewOperation("getitem", lambda x, index: x[index],
                         lambda g, x, index, out: unindex(g, x.shape, index), None,
                         formulas=["g put back at the indexed places, 0 elsewhere", None], saves=())
 
-unindex = Operation("unindex", _scatter,
+unindex: Operation = Operation("unindex", _scatter,
                     lambda g, x, shape, index, out: getitem(g, index), None, None,
                     formulas=["g at the indexed places", None, None], saves=())
 

@@ -20,18 +20,27 @@ This module is imported by value.py to define Value, so the engine's modules
 
 from __future__ import annotations
 
-import collections
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 if TYPE_CHECKING:
     from .value import Value
 
-MaxResult = collections.namedtuple("max", ["values", "indices"])
-MinResult = collections.namedtuple("min", ["values", "indices"])
+class MaxResult(NamedTuple):
+    """What ``max(dim)`` returns, as PyTorch: the largest values along dim, and their indices."""
+
+    values: Any
+    indices: Any
+
+
+class MinResult(NamedTuple):
+    """What ``min(dim)`` returns, as PyTorch: the smallest values along dim, and their indices."""
+
+    values: Any
+    indices: Any
 
 
 class Size(tuple):
@@ -273,26 +282,6 @@ class TensorMethods:
             return f"torch.{names[self.data.dtype.name]}Tensor"
         return self.to(dtype)
 
-    def float(self: Any) -> Value:
-        """As float32."""
-        return self.to(np.float32)
-
-    def double(self: Any) -> Value:
-        """As float64."""
-        return self.to(np.float64)
-
-    def long(self: Any) -> Value:
-        """As int64 (rounded towards zero); the result has no gradient."""
-        return self.to(np.int64)
-
-    def int(self: Any) -> Value:
-        """As int32 (rounded towards zero); the result has no gradient."""
-        return self.to(np.int32)
-
-    def bool(self: Any) -> Value:
-        """As bool (True where not zero); the result has no gradient."""
-        return self.to(np.bool_)
-
     def half(self: Any) -> Value:
         raise TypeError("half: float16 is not offered by tinygrad_edu; use float() (float32) or double()")
 
@@ -486,6 +475,29 @@ class TensorMethods:
                        f"{self.data.dtype})") from None
         mark_changed((self,))
         return self
+
+    # ------------------------------------------------------------------ dtypes by name (last: `float`, `int`
+    # and `bool` as method names would hide the builtins from the annotations above)
+
+    def float(self: Any) -> Value:
+        """As float32."""
+        return self.to(np.float32)
+
+    def double(self: Any) -> Value:
+        """As float64."""
+        return self.to(np.float64)
+
+    def long(self: Any) -> Value:
+        """As int64 (rounded towards zero); the result has no gradient."""
+        return self.to(np.int64)
+
+    def int(self: Any) -> Value:
+        """As int32 (rounded towards zero); the result has no gradient."""
+        return self.to(np.int32)
+
+    def bool(self: Any) -> Value:
+        """As bool (True where not zero); the result has no gradient."""
+        return self.to(np.bool_)
 
 
 def _plain(x: Any) -> Any:
