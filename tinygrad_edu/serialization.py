@@ -115,6 +115,8 @@ def _flatten(tree: dict[Any, Any], prefix: str, flat: dict[str, np.ndarray]) -> 
             raise ValueError(f"save: the key {_MARK!r} is reserved for the file's format")
     for key, value in zip(keys, tree.values()):
         name = prefix + key
+        if isinstance(value, (list, tuple)) and value and all(isinstance(item, dict) for item in value):
+            value = dict(enumerate(value))  # a list of dicts (an optimizer's param_groups): saved under "0", "1", ...
         if isinstance(value, dict):
             if not value:
                 flat[name + "/"] = np.array(0)  # a key ending in "/" stands for an empty dict
