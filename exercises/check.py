@@ -133,8 +133,10 @@ class Verdict:
     ``status`` is "PASS", "FAIL" or "TODO" (not written yet); ``message`` says
     why, for people. For a wrong derivative, ``argument`` names the argument
     whose rule is wrong, and ``expected`` (finite differences) and ``got``
-    (the rules) are the first pair of numbers that disagree; ``second_order``
-    says whether that was a second derivative.
+    (the rules) are the first pair of numbers that disagree: the derivative
+    of out[out_index] (for a second derivative, of dL/d argument[out_index])
+    with respect to the element in_index, on the inputs ``case``.
+    ``second_order`` says whether it was a second derivative.
     """
 
     exercise: str
@@ -144,6 +146,9 @@ class Verdict:
     expected: float | None = None
     got: float | None = None
     second_order: bool = False
+    case: Case | None = None
+    out_index: tuple[int, ...] | None = None
+    in_index: tuple[int, ...] | None = None
 
 
 def load(exercise: Exercise, solutions: bool = False) -> Operation | Verdict:
@@ -214,8 +219,8 @@ def _try_rules(exercise: Exercise, operation: Operation, case: Case, skip: Seque
             unwritten.append(position)
             continue
         except Exception as error:
-            return _fail(exercise, f"the rule for {name}, {_where(rule)}, failed, given numpy arrays "
-                                   f"({case.describe()}):\n{_error_text(error, rule)}", name), []
+            return _fail(exercise, f"the rule for {name}, {_where(rule)}, failed, given numpy arrays.\n"
+                                   f"inputs: {case.describe()}\n{_error_text(error, rule)}", name), []
         names = ("g", *case.values, *case.constants, "out")
         before = (g, *arrays, *constants, out)
         changed = [n for n, old, new in zip(names, before, given)
@@ -248,7 +253,7 @@ def _shape_message(exercise: Exercise, name: str, rule: Callable[..., Any], got:
                    want: tuple[int, ...], case: Case) -> str:
     got_text = got if isinstance(got, str) else f"an array of shape {got}"
     return (f"the rule for {name}, {_where(rule)}, returned {got_text}, but dL/d{name} must have "
-            f"{name}'s shape {want} (checked with {case.describe()}): one number for each element of {name}")
+            f"{name}'s shape {want}: one number for each element of {name}.\ninputs: {case.describe()}")
 
 
 # ---------------------------------------------------------------------- steps 2 and 3: gradcheck, gradgradcheck
@@ -307,8 +312,8 @@ def _compare(exercise: Exercise, operation: Operation, case: Case, written: list
                 return _fail(exercise, f"the rule for {name}, {_where(rule)}, works on numpy arrays but fails when "
                                        "given Values, as it is for second derivatives:\n"
                                        f"{_error_text(failed.error, rule)}\n{_VALUES_ADVICE}", name, second=True)
-            return _fail(exercise, f"the rule for {name}, {_where(rule)}, failed during the check "
-                                   f"({case.describe()}):\n{_error_text(failed.error, rule)}", name)
+            return _fail(exercise, f"the rule for {name}, {_where(rule)}, failed during the check.\n"
+                                   f"inputs: {case.describe()}\n{_error_text(failed.error, rule)}", name)
     return None
 
 
@@ -328,7 +333,7 @@ def _wrong_numbers(exercise: Exercise, operation: Operation, case: Case, names: 
     """A FAIL for a GradcheckError: which rule, which elements, expected against got."""
     match = _GRADCHECK.search(message)
     if match is None:  # the checker's message changed: show it as it is
-        return _fail(exercise, f"gradcheck found a wrong derivative ({case.describe()}):\n{message}")
+        return _fail(exercise, f"gradcheck found a wrong derivative.\ninputs: {case.describe()}\n{message}")
     output, input_, out_at, in_at = int(match[1]), int(match[2]), _index(match[3]), _index(match[4])
     got, expected = float(match[5]), float(match[6])
     if second:
@@ -344,8 +349,8 @@ def _wrong_numbers(exercise: Exercise, operation: Operation, case: Case, names: 
         yours = f"your rule, given g = 1 at out{_at(out_at)} and 0 elsewhere"
     name, rule = names[wrong], operation.rules[wrong]
     assert rule is not None
-    lines = [f"the rule for {name}, {_where(rule)}, gives a wrong "
-             f"{'second derivative' if second else 'derivative'} (checked with {case.describe()}).",
+    lines = [f"the rule for {name}, {_where(rule)}, gives a wrong {'second derivative' if second else 'derivative'}.",
+             f"inputs: {case.describe()}",
              f"{what}:",
              f"  expected {expected:>12.6g}   (finite differences)",
              f"  got      {got:>12.6g}   ({yours})"]
@@ -355,7 +360,7 @@ def _wrong_numbers(exercise: Exercise, operation: Operation, case: Case, names: 
     if second:
         lines.append("Your rule gives the right first derivatives, so part of it probably does not follow the "
                      "Values it is given. " + _VALUES_ADVICE)
-    return Verdict(exercise.name, "FAIL", "\n".join(lines), name, expected, got, second)
+    return Verdict(exercise.name, "FAIL", "\n".join(lines), name, expected, got, second, case, out_at, in_at)
 
 
 def _pattern(expected: float, got: float) -> str | None:
@@ -416,11 +421,15 @@ def _where(rule: Callable[..., Any] | None) -> str:
         line = inspect.getsourcelines(rule)[1]  # type: ignore[arg-type]
     except (TypeError, OSError):
         return name
+    return f"{name} ({_shown_path(path)}:{line})"
+
+
+def _shown_path(path: Path) -> str:
+    """A path relative to the repository when it is inside it."""
     try:
-        shown = path.resolve().relative_to(ROOT)
+        return path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
-        shown = path
-    return f"{name} ({shown.as_posix()}:{line})"
+        return path.as_posix()
 
 
 def _error_text(error: BaseException, rule: Callable[..., Any] | None = None) -> str:
@@ -430,7 +439,8 @@ def _error_text(error: BaseException, rule: Callable[..., Any] | None = None) ->
     source = getattr(getattr(rule, "__code__", None), "co_filename", None)
     mine = [f for f in frames if f.filename == source] if source else []
     if isinstance(error, SyntaxError) and error.filename:
-        return f"{text}\n  at {error.filename}:{error.lineno}"
+        return f"  SyntaxError: {error.msg}\n  at {_shown_path(Path(error.filename))}:{error.lineno}: " \
+               f"{(error.text or '').strip()}"
     if mine:
         frame = mine[-1]
         text += f"\n  at line {frame.lineno}: {(frame.line or '').strip()}"
@@ -485,8 +495,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = []
         for line in verdict.message.splitlines():  # long lines wrapped, each keeping its own indent
             inner = " " * (len(line) - len(line.lstrip()))
-            lines += textwrap.wrap(line, 110 - len(indent), initial_indent=inner, subsequent_indent=inner + "  ",
-                                   break_on_hyphens=False) or [""]
+            # A no-break space inside parentheses keeps a shape such as (2, 3) on one line.
+            unbroken = re.sub(r"\([^()]*\)", lambda m: m[0].replace(" ", "\xa0"), line.lstrip())
+            wrapped = textwrap.wrap(unbroken, 110 - len(indent), initial_indent=inner,
+                                    subsequent_indent=inner + "  ", break_on_hyphens=False)
+            lines += [part.replace("\xa0", " ") for part in wrapped] or [""]
         print(f"  {verdict.exercise:<{width}}  {verdict.status}  {lines[0]}")
         for line in lines[1:]:
             print(f"{indent}{line}")
