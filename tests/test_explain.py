@@ -423,6 +423,26 @@ def test_explain_refuses_what_backward_refuses():
             explain(z)
 
 
+def test_lines_are_printed_as_the_pass_runs(capsys):
+    """A rule that fails half-way through the pass: the lines of the Values before it are already printed,
+    so the text shows how far the chain rule got. (The failing Value's own line is not: a Value's line is
+    written when its first rule has run.)"""
+    def broken_rule(g, x, out):
+        raise ZeroDivisionError("the rule broke")
+
+    broken = Operation("broken", lambda x: x * 2, broken_rule, formulas=["2 * g"])
+    x = Value(np.array([1.0, 2.0]), name="x")
+    loss = (broken(x) * 3.0).sum()
+    with pytest.raises(ZeroDivisionError, match="the rule broke"):
+        explain(loss)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == ["sum_1 = sum(x=mul_1, axes=(0,), keepdims=False) = 18   dL/dsum_1 = 1",
+                         "  dL/dmul_1 += g copied along the summed axes = [1, 1]",
+                         "mul_1 = mul(a=broken_1, b=3) = [6, 12]   dL/dmul_1 = [1, 1]",
+                         "  dL/dbroken_1 += g * b = [3, 3]"]
+    assert x.grad is None
+
+
 def test_bad_arguments_are_refused_before_anything_is_printed(capsys):
     """Each bad argument gets an error naming explain and what is wrong, and nothing is printed."""
     x = Value(np.array([1.0, 2.0]), name="x")

@@ -13,9 +13,15 @@ In a formula, ``g`` is the gradient of the Value on the line above (dL/dout
 here), ``out`` is that Value, and the other letters are the operation's
 arguments, named as in the header line (``mul(a=w1, b=x1)``). An input used
 twice gets two shares, hence ``+=``. The leaves come last, with their final
-gradients. No ``.grad`` is read or written: explain computes the pass on
-the side (with ``autograd.backpropagate`` and an observer), so it can be run
-before or after ``backward()`` without changing anything.
+gradients. Lines are printed as the pass reaches them, so if a rule fails
+the text shows how far the chain rule got. No ``.grad`` is read or written:
+explain computes the pass on the side (with ``autograd.backpropagate`` and
+an observer), so it can be run before or after ``backward()`` without
+changing anything.
+
+``import tinygrad_edu.explain`` gives the function (the package exports it
+under the module's name); the rest of this module is reached with
+``from tinygrad_edu.explain import ExplainStep, Edge, format_steps``.
 
 Names. A Value's ``name`` (``Value(2.0, name="w1")``, or ``z.name = "z"``) is
 used when it has one; given a model (``explain(loss, model)``), its
@@ -45,7 +51,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO, overload
 
@@ -137,26 +143,39 @@ def explain(value: Value, model: Any = None, *, gradient: Any = None, print_step
     order = forward_order(value)
     labels = make_labels(order, names, digits)
     watching = anomaly.backward_observer() if is_anomaly_enabled() else None
+    stream = file if file is not None else sys.stdout
+    text = Lines(labels[value], limit, digits, lambda line: print(line, file=stream)) if print_steps else None
     edges_of: dict[Value, list[Edge]] = {}  # the nodes in the order the pass completes them: newest first
+    expressions: dict[Value, str] = {}
 
     def observe(node: Value, position: int, g: Any, gx: Any) -> None:
         if watching is not None:  # inside detect_anomaly(), its check of every rule still runs
             watching(node, position, g, gx)
+        edges = edges_of.get(node)
+        if edges is None:  # node's first edge: its gradient g is complete
+            edges = edges_of[node] = []
+            expressions[node] = expression(node, labels, digits)
+            if text is not None:
+                text.value(labels[node], expressions[node], node.data, g)
         edge = Edge(labels[node.inputs[position]], formula_of(node, position), np.asarray(gx), position)
-        edges_of.setdefault(node, []).append(edge)
+        edges.append(edge)
+        if text is not None:
+            text.edge(edge)
 
     with no_grad():  # the rules get numbers, and record nothing
         grads = autograd.backpropagate([value], [seed], observer=observe)
 
-    steps = [ExplainStep(labels[node], getattr(node.op, "name", None), expression(node, labels, digits),
-                         np.asarray(grads[node]), tuple(edges), node)
+    steps = [ExplainStep(labels[node], getattr(node.op, "name", None), expressions[node], np.asarray(grads[node]),
+                         tuple(edges), node)
              for node, edges in edges_of.items()]
     position_of = {v: i for i, v in enumerate(order)}
     leaves = sorted((v for v in grads if not v.inputs), key=position_of.__getitem__)
     steps += [ExplainStep(labels[v], None, "", np.asarray(grads[v]), (), v) for v in leaves]
-    if not print_steps:
+    if text is None:
         return steps
-    print(format_steps(steps, limit=limit, digits=digits), file=file if file is not None else sys.stdout)
+    for step in steps[len(edges_of):]:
+        text.leaf(step.node_label, step.gradient)
+    text.finish()
     return None
 
 
@@ -170,33 +189,71 @@ def format_steps(steps: Iterable[ExplainStep], limit: int | None = 40, digits: i
     steps = list(steps)
     if not steps:
         return "explain: nothing to show (no steps)"
-    root = steps[0].node_label
-    lines = [f"L = {root}; newest Value first. In a rule, g = dL/d(the Value above it) and out = that Value."]
-    shown = steps if limit is None else steps[:limit]
-    leaves_started = False
-    for step in shown:
-        if step.op_name is None and not leaves_started:
-            leaves_started = True
-            lines.append("Leaves, with their complete gradients:")
-        lines.extend(step_lines(step, digits))
-    left_out = steps[len(shown):]
-    if left_out:
-        leaves = sum(1 for s in left_out if s.op_name is None)
-        lines.append(f"... {len(left_out)} more Values left out ({_count(len(left_out) - leaves, 'operation')}, "
-                     f"{_count(leaves, 'leaf', 'leaves')}): limit={limit}; explain(..., limit=None) shows them all")
+    lines: list[str] = []
+    text = Lines(steps[0].node_label, limit, digits, lines.append)
+    for step in steps:
+        if step.op_name is None:
+            text.leaf(step.node_label, step.gradient)
+            continue
+        text.value(step.node_label, step.expression, step.value.data, step.gradient)
+        for edge in step.edges:
+            text.edge(edge)
+    text.finish()
     return "\n".join(lines)
 
 
-def step_lines(step: ExplainStep, digits: int = 4) -> list[str]:
-    """The printed lines of one step: the Value and its gradient, then one line per edge."""
-    me = step.node_label
-    if step.op_name is None:
-        return [f"  dL/d{me} = {compact(step.gradient, digits)}"]
-    data = compact(step.value.data, digits)
-    lines = [f"{me} = {step.expression} = {data}   dL/d{me} = {compact(step.gradient, digits)}"]
-    for edge in step.edges:
-        lines.append(f"  dL/d{edge.input_label} += {edge.formula} = {compact(edge.passed, digits)}")
-    return lines
+class Lines:
+    """explain's text, written one line at a time as the pass runs, at most ``limit`` Values of it.
+
+    ``value`` starts an operation's Value (its expression, data and complete
+    gradient), ``edge`` adds one share it passes back, ``leaf`` a leaf's
+    gradient; ``finish`` says how many Values the limit left out.
+    """
+
+    def __init__(self, root_label: str, limit: int | None, digits: int, write: Callable[[str], None]) -> None:
+        self.limit, self.digits, self.write = limit, digits, write
+        self.shown = 0
+        self.showing = True  # whether the current Value's edges are shown
+        self.leaves_started = False
+        self.operations_left_out = self.leaves_left_out = 0
+        write(f"L = {root_label}; newest Value first. In a rule, g = dL/d(the Value above it) and out = that Value.")
+
+    def _room(self) -> bool:
+        return self.limit is None or self.shown < self.limit
+
+    def value(self, label: str, expression: str, data: Any, gradient: Any) -> None:
+        """The line of an operation's Value: ``label = expression = data   dL/dlabel = gradient``."""
+        self.showing = self._room()
+        if not self.showing:
+            self.operations_left_out += 1
+            return
+        self.shown += 1
+        self.write(f"{label} = {expression} = {compact(data, self.digits)}   "
+                   f"dL/d{label} = {compact(gradient, self.digits)}")
+
+    def edge(self, edge: Edge) -> None:
+        """The line of one share: ``  dL/dinput += formula = passed``."""
+        if self.showing:
+            self.write(f"  dL/d{edge.input_label} += {edge.formula} = {compact(edge.passed, self.digits)}")
+
+    def leaf(self, label: str, gradient: Any) -> None:
+        """The line of a leaf and its complete gradient (under a heading, for the first)."""
+        if not self._room():
+            self.leaves_left_out += 1
+            return
+        if not self.leaves_started:
+            self.leaves_started = True
+            self.write("Leaves, with their complete gradients:")
+        self.shown += 1
+        self.write(f"  dL/d{label} = {compact(gradient, self.digits)}")
+
+    def finish(self) -> None:
+        """The last line, if the limit left Values out: how many, of which kind."""
+        left_out = self.operations_left_out + self.leaves_left_out
+        if left_out:
+            self.write(f"... {left_out} more Values left out ({_count(self.operations_left_out, 'operation')}, "
+                       f"{_count(self.leaves_left_out, 'leaf', 'leaves')}): limit={self.limit}; "
+                       "explain(..., limit=None) shows them all")
 
 
 # ---------------------------------------------------------------------- names
