@@ -319,7 +319,8 @@ def main() -> int:
     if args.dtype != "standard":
         if args.dtype == "float32" and "W4" in chosen:
             print("W4 is skipped in float32: its chain runs on Python floats, which are float64")
-        cases = [(w, args.dtype, n) for w, d, n in cases if d == "float64" and not (w == "W4" and args.dtype != "float64")]
+        cases = [(w, args.dtype, n) for w, d, n in cases
+                 if d == "float64" and not (w == "W4" and args.dtype != "float64")]
     if not cases:
         parser.error(f"nothing to run for --workloads {args.workloads} --dtype {args.dtype}")
     if args.smoke:

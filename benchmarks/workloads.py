@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 import hand_numpy
+import numpy as np
 from hand_numpy import Run
 
 import tinygrad_edu

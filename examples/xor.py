@@ -150,7 +150,8 @@ def main() -> None:
     """Train one neuron and then a 2-4-1 network on XOR, and print both truth tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=seed, default=0, help="seed for the initial weights (default: 0)")
-    parser.add_argument("--steps", type=at_least_one, default=5000, help="training steps for each model (default: 5000)")
+    parser.add_argument("--steps", type=at_least_one, default=5000,
+                        help="training steps for each model (default: 5000)")
     parser.add_argument("--lr", type=learning_rate, default=1.0, help="learning rate (default: 1.0)")
     parser.add_argument("--hidden", type=at_least_one, default=4, help="hidden neurons of the network (default: 4)")
     parser.add_argument("--plot", metavar="PATH", type=plot_path,

@@ -7,20 +7,36 @@ constants the operation needs (an index, an axis, a constant array). A new
 operation needs one row here and is then tested three ways.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import tinygrad_edu as tg
 from strategies import (
-    arrays, away_from, away_from_zero, bool_arrays, broadcast_targets, broadcastable_shapes,
-    distinct_arrays, dyadic, dyadic_upstream_gradients, matmul_batched, matmul_matrix_matrix,
-    matmul_matrix_vector, matmul_vector_matrix, matmul_vector_vector, on_grid, positive, reals, shapes,
+    arrays,
+    away_from,
+    away_from_zero,
+    bool_arrays,
+    broadcast_targets,
+    broadcastable_shapes,
+    distinct_arrays,
+    dyadic,
+    dyadic_upstream_gradients,
+    matmul_batched,
+    matmul_matrix_matrix,
+    matmul_matrix_vector,
+    matmul_vector_matrix,
+    matmul_vector_vector,
+    on_grid,
+    positive,
+    reals,
+    shapes,
     upstream_gradients,
 )
+
+import tinygrad_edu as tg
 
 try:
     import torch

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import broadcastable_shapes
 
 import tinygrad_edu as tg
-from strategies import broadcastable_shapes
 from tinygrad_edu import Value
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0 to compare with it)")
