@@ -164,7 +164,7 @@ def test_bce_at_probabilities_zero_and_one_matches_torch(reduction):
     """
     p, t = np.array([0.0, 0.0, 1.0, 1.0, 0.5]), np.array([0.0, 1.0, 1.0, 0.0, 1.0])
     upstream = np.array([1.0, 0.5, -1.0, 2.0, 1.5])
-    check_loss(nn.BCELoss(reduction), F.binary_cross_entropy, p, t, reduction, upstream,
+    check_loss(nn.BCELoss(reduction=reduction), F.binary_cross_entropy, p, t, reduction, upstream,
                target_grad=False, grad_rtol=1e-8)
     ours = nn.binary_cross_entropy(Value(p), t, reduction="none")
     np.testing.assert_array_equal(ours.data, [0.0, 100.0, 0.0, 100.0, np.log(2)])
@@ -175,7 +175,7 @@ def test_bce_with_logits_at_extreme_logits_matches_torch(reduction):
     """BCE with logits at +-1e4 and 0, soft and hard targets: PyTorch's values and gradients."""
     x = np.array([1e4, 1e4, -1e4, -1e4, 0.0, 0.0, 800.0, -800.0])
     t = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.3, 0.25, 0.75])
-    check_loss(nn.BCEWithLogitsLoss(reduction), F.binary_cross_entropy_with_logits, x, t, reduction,
+    check_loss(nn.BCEWithLogitsLoss(reduction=reduction), F.binary_cross_entropy_with_logits, x, t, reduction,
                np.linspace(0.5, 2.0, len(x)))
 
 
@@ -185,7 +185,7 @@ def test_cross_entropy_matches_torch(problem, reduction, data):
     """Cross entropy on (N, C) or (C,) logits, module and function: value and logits gradient."""
     logits, classes = problem
     upstream = data.draw(upstream_gradients(classes.shape)) if reduction == "none" else np.array(1.7)
-    for ours_fn in (nn.CrossEntropyLoss(reduction), lambda z, c: nn.cross_entropy(z, c, reduction)):
+    for ours_fn in (nn.CrossEntropyLoss(reduction=reduction), lambda z, c: nn.cross_entropy(z, c, reduction)):
         z, zt = Value(logits), leaf(logits)
         ours = ours_fn(z, classes)
         theirs = F.cross_entropy(zt, torch.tensor(classes), reduction=reduction)

@@ -131,7 +131,7 @@ def test_cross_entropy_values_by_hand():
     expected = np.array([np.log(np.exp(z[0]).sum()) - 3.0, np.log(3.0)])
     np.testing.assert_allclose(nn.cross_entropy(Value(z), classes, "none").data, expected, rtol=1e-14)
     np.testing.assert_allclose(nn.CrossEntropyLoss()(Value(z), classes).item(), expected.mean(), rtol=1e-14)
-    np.testing.assert_allclose(nn.CrossEntropyLoss("sum")(z, classes).item(), expected.sum(), rtol=1e-14)
+    np.testing.assert_allclose(nn.CrossEntropyLoss(reduction="sum")(z, classes).item(), expected.sum(), rtol=1e-14)
     single = nn.cross_entropy(Value(z[0]), np.int64(2))
     assert single.shape == ()
     np.testing.assert_allclose(single.item(), expected[0], rtol=1e-14)
@@ -164,9 +164,10 @@ def test_cross_entropy_out_of_range_class_is_a_value_error(classes):
 
 
 @pytest.mark.parametrize("logits_shape, target_shape", [((2, 3), (3,)), ((2, 3), (2, 1)), ((3,), (1,)),
-                                                        ((2, 3, 4), (2, 4)), ((), ())])
+                                                        ((2, 3, 4), (2, 3)), ((2, 3, 4), (3, 4)), ((), ())])
 def test_cross_entropy_shape_mismatch_is_a_value_error(logits_shape, target_shape):
-    """Logits (N, C) need targets (N,), logits (C,) a target (); anything else names both shapes."""
+    """Logits (N, C) need targets (N,), logits (C,) a target (), logits (N, C, d) targets (N, d); anything
+    else names both shapes."""
     with pytest.raises(ValueError) as info:
         nn.cross_entropy(Value(np.zeros(logits_shape)), np.zeros(target_shape, dtype=np.int64))
     assert str(logits_shape) in str(info.value) and str(target_shape) in str(info.value)

@@ -77,7 +77,8 @@ def test_named_parameters_finds_everything_with_dotted_names_in_definition_order
     assert named[12][1] is net.blocks["b"].shift
     assert named[14][1] is net.nested[1]["deep"]
     assert [p for _, p in named] == net.parameters()
-    assert all(type(p) is Value for p in net.parameters())
+    assert all(type(p) is nn.Parameter for name, p in named if name.endswith(("weight", "bias")))
+    assert all(type(p) is Value for name, p in named if not name.endswith(("weight", "bias")))
 
 
 def test_non_values_are_not_parameters():
@@ -651,14 +652,22 @@ def test_train_refuses_modes_that_are_not_booleans(mode):
     assert model.train(np.bool_(True)).training is True and model[1].training is True
 
 
-def test_linear_refuses_a_value_of_another_dtype():
-    """A float32 layer given a float64 Value (or the reverse) raises, as PyTorch does: numpy would compute
-    in float64 from there on without a word. Plain arrays and lists take the layer's dtype."""
+def test_linear_refuses_a_float64_value_in_a_float32_layer():
+    """A float32 layer given a float64 Value raises, as PyTorch does: numpy would compute in float64 from
+    there on without a word. A float64 layer computes float32 input in float64 (the gradient comes back
+    as float32). Integer Values are refused by both. Plain arrays and lists take the layer's dtype."""
     small, large = nn.Linear(3, 2, dtype=np.float32), nn.Linear(3, 2)
     with raises(TypeError, "Linear", "float64", "float32"):
         small(Value(np.ones(3)))
-    with raises(TypeError, "Linear", "float32", "float64"):
-        large(Value(np.ones(3, dtype=np.float32)))
+    x = Value(np.array([1.0, -2.0, 0.5], dtype=np.float32))
+    y = large(x)
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.data, large(x.data.astype(np.float64)).data)
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, large.weight.data.sum(axis=0), rtol=1e-7)
+    with raises(TypeError, "Linear", "int64", "float64"):
+        large(tg.tensor([1, 2, 3]))
     assert small(np.ones(3)).dtype == np.float32 and small([1, 2, 3]).dtype == np.float32
     assert large(np.ones(3, dtype=np.float16)).dtype == np.float64
     np.testing.assert_array_equal(large(range(3)).data, large(np.arange(3.0)).data)
