@@ -229,30 +229,28 @@ def _try_rules(exercise: Exercise, operation: Operation, case: Case, skip: Seque
             return _fail(exercise, f"the rule for {name}, {_where(rule)}, changed {' and '.join(changed)} in "
                                    "place (with +=, *= or an assignment into it). Its arguments belong to the "
                                    "backward pass, and other rules read them after yours: compute a new array "
-                                   "instead (g * x, not g *= x)", name), []
+                                   "instead (g * x, not g *= x).", name), []
         if result is None:
             return _fail(exercise, f"the rule for {name}, {_where(rule)}, returned None: is the "
                                    "`return` missing?", name), []
-        if isinstance(result, Value):
-            shape: Any = result.shape
-        else:
-            try:
-                shape = np.shape(result)
-            except Exception:  # an object numpy cannot read as an array
-                shape = None
-        if shape is None or (shape != arrays[position].shape and not isinstance(result, (int, float))):
-            return _fail(exercise, _shape_message(exercise, name, rule, shape, arrays[position].shape, case),
-                         name), []
-        if isinstance(result, (int, float)):  # a plain number would broadcast silently; the shape is part of it
-            return _fail(exercise, _shape_message(exercise, name, rule, "a plain number",
-                                                  arrays[position].shape, case), name), []
+        problem = _not_shaped_like(result, arrays[position].shape)
+        if problem:
+            return _fail(exercise, _shape_message(name, rule, problem, arrays[position].shape, case), name), []
     return None, unwritten
 
 
-def _shape_message(exercise: Exercise, name: str, rule: Callable[..., Any], got: Any,
-                   want: tuple[int, ...], case: Case) -> str:
-    got_text = got if isinstance(got, str) else f"an array of shape {got}"
-    return (f"the rule for {name}, {_where(rule)}, returned {got_text}, but dL/d{name} must have "
+def _not_shaped_like(result: Any, shape: tuple[int, ...]) -> str | None:
+    """What ``result`` is, in words, when it is not an array of ``shape``; None when it is."""
+    if isinstance(result, (int, float)):  # a plain number would broadcast silently: the shape is part of the answer
+        return "a plain number"
+    got = getattr(result, "shape", None)
+    if got is None:
+        return f"a {type(result).__name__}"
+    return None if got == shape else f"an array of shape {got}"
+
+
+def _shape_message(name: str, rule: Callable[..., Any], got: str, want: tuple[int, ...], case: Case) -> str:
+    return (f"the rule for {name}, {_where(rule)}, returned {got}, but dL/d{name} must have "
             f"{name}'s shape {want}: one number for each element of {name}.\ninputs: {case.describe()}")
 
 
@@ -274,9 +272,9 @@ def _watched(rule: Callable[..., Any], position: int, shape: tuple[int, ...]) ->
             result = rule(g, *args)
         except Exception as error:
             raise _RuleFailed(position, error, isinstance(g, Value)) from error
-        if getattr(result, "shape", None) != shape:
-            got = getattr(result, "shape", type(result).__name__)
-            raise _RuleFailed(position, ValueError(f"returned {got}, not an array of shape {shape}"),
+        problem = _not_shaped_like(result, shape)
+        if problem:
+            raise _RuleFailed(position, ValueError(f"returned {problem}, not an array of shape {shape}"),
                               isinstance(g, Value))
         return result
     return watched

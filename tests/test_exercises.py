@@ -286,6 +286,7 @@ def changes_g(g, x, out):
     (lambda g, x, out: None, "returned None: is the `return` missing?"),
     (changes_g, "changed g in place"),
     (lambda g, x, out: 1.0, "returned a plain number, but dL/dx must have x's shape (2, 3)"),
+    (lambda g, x, out: (g * out).tolist(), "returned a list, but dL/dx must have x's shape (2, 3)"),
     (multiplies_matrices, "failed, given numpy arrays.\ninputs: x of shape (2, 3)\n  ValueError: matmul: "),
 ])
 def test_other_mistakes_are_explained(rule, says):
