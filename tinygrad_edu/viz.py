@@ -122,7 +122,7 @@ class Graph:
 
     def __init__(self, root: Value, model: Any = None, rankdir: str = "TB") -> None:
         self.source = to_dot(root, rankdir, model)  # checks root, rankdir and model
-        self.values = sum(1 for line in self.source.splitlines() if "[label=" in line)
+        self.values = len(graph_values(root))  # how many boxes the picture has
         self._svg: str | None = None  # dot's picture, made once, when first asked for
 
     def svg(self) -> str | None:
