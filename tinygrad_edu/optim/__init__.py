@@ -1,0 +1,22 @@
+"""Optimizers (one file each) and learning-rate schedules, with PyTorch's names and updates.
+
+  optimizer.py      the base class: parameter groups, per-parameter state, a checked step(), state dicts
+  sgd.py            SGD, with momentum, dampening, weight decay and Nesterov momentum
+  adam.py           Adam
+  adamw.py          AdamW: Adam with decoupled weight decay
+  rmsprop.py        RMSprop, plain or centered, with momentum
+  lr_scheduler.py   StepLR: learning rates that change with the epochs
+
+Each ``step()`` applies the same update as the PyTorch optimizer of the same
+name, in place on each parameter's data. Parameters whose ``grad`` is None
+(nothing reached them in the last backward pass) are left alone.
+"""
+
+from . import lr_scheduler
+from .adam import Adam
+from .adamw import AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
