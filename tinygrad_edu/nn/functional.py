@@ -59,13 +59,24 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
 
 def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
              reduction: str = "mean", weight: Any = None) -> Value:
-    """(input - target)**2 per element (times ``weight``, broadcast to the input's shape), reduced."""
+    """(input - target)**2 per element, reduced.
+
+    With ``weight`` (of the input's shape) each squared error is multiplied
+    by its weight, and the mean is the weighted mean: divided by the sum of
+    the weights, as in PyTorch.
+    """
     reduction = losses.legacy_reduction(size_average, reduce, reduction, "mse_loss")
     if weight is None:
         return losses.mse_loss(input, target, reduction)
     losses.check_reduction(reduction, "mse_loss")
     squared = losses.mse_loss(input, target, "none")
-    return losses.reduce_losses(squared * losses.elementwise_weight(weight, squared, "mse_loss"), reduction)
+    w = losses.elementwise_weight(weight, squared, "mse_loss")
+    if w.shape != squared.shape:
+        raise ValueError(f"mse_loss: the weight has shape {w.shape} but the input has shape {squared.shape}; "
+                         "they must be equal")
+    if reduction == "mean":
+        return (squared * w).sum() / w.sum()
+    return losses.reduce_losses(squared * w, reduction)
 
 
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,  # noqa: A002

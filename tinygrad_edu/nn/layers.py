@@ -51,9 +51,12 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {n!r}")
         check_device(device, "Linear")
-        chosen = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, "Linear")
-        if chosen not in dtypes.FLOATS:
-            raise TypeError(f"Linear: dtype must be float32 or float64, got {chosen}")
+        try:
+            chosen = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype, "Linear")
+        except TypeError:
+            chosen = None
+        if chosen is None or chosen not in dtypes.FLOATS:  # (None == float64 in numpy: tested apart)
+            raise TypeError(f"Linear: dtype must be float32 or float64, got {dtype!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         bound = 1 / math.sqrt(in_features)
@@ -288,9 +291,9 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
         raise TypeError(f"dropout: expects float numbers, got a Value of dtype {x.data.dtype}")
     dtype = x.data.dtype
     keep = generator().random(x.data.shape) >= p  # True with probability 1 - p
-    # The kept elements are scaled by 1 / (1 - p), computed in x's dtype as PyTorch does; p = 1 keeps
+    # The kept elements are multiplied by 1 / (1 - p) rounded to x's dtype, as PyTorch does; p = 1 keeps
     # nothing, and multiplies by 0 (so inf and NaN inputs give NaN, as in PyTorch).
-    factor = keep.astype(dtype) / dtype.type(1 - p) if p < 1 else np.zeros(x.data.shape, dtype)
+    factor = keep.astype(dtype) * dtype.type(1 / (1 - p)) if p < 1 else np.zeros(x.data.shape, dtype)
     if inplace:
         return in_place_or_new(x, lambda: x.mul_(factor), lambda: x * factor)
     return x * factor
@@ -356,7 +359,7 @@ class Unflatten(Module):
             raise TypeError(f"Unflatten: unflattened_size must be a tuple or list of integers, got "
                             f"{unflattened_size!r}")
         self.dim = dim
-        self.unflattened_size = tuple(unflattened_size)
+        self.unflattened_size = unflattened_size
 
     def forward(self, x: Any) -> Value:
         """x with axis dim split."""
@@ -364,7 +367,7 @@ class Unflatten(Module):
         from ..checks import normalize_axes
 
         d = normalize_axes(self.dim, x.ndim, "Unflatten")[0]
-        sizes = self.unflattened_size
+        sizes = tuple(self.unflattened_size)
         known = math.prod(n for n in sizes if n != -1)
         if (-1 not in sizes and known != x.shape[d]) or (-1 in sizes and (known == 0 or x.shape[d] % known)):
             raise ValueError(f"Unflatten: axis {self.dim} of a Value of shape {x.shape} has {x.shape[d]} "
