@@ -36,6 +36,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], eps: floa
     Inputs are perturbed in place one element at a time and restored exactly
     afterwards.
     """
+    _check_settings("gradcheck", fn, eps, atol, rtol, raise_exception)
     inputs = _checked_inputs(inputs, "gradcheck")
     wrt = [i for i, x in enumerate(inputs) if x.requires_grad]
     if not wrt:
@@ -68,6 +69,11 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], grad_
     normal with ``seed`` when not given; they are checked as inputs too, as
     the first derivatives depend on them linearly.
     """
+    _check_settings("gradgradcheck", fn, eps, atol, rtol, raise_exception)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"gradgradcheck: seed must be a whole number (it seeds the random grad_outputs), got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"gradgradcheck: seed must be >= 0, got {seed}")
     inputs = _checked_inputs(inputs, "gradgradcheck")
     if not any(x.requires_grad for x in inputs):
         raise ValueError("gradgradcheck: no input requires grad, so there is nothing to check")
@@ -78,7 +84,17 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], grad_
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
         grad_outputs = [Value(rng.standard_normal(out.shape)) for out in outputs]
-    grad_outputs = _checked_inputs(grad_outputs, "gradgradcheck")
+    else:
+        if isinstance(grad_outputs, Value):
+            grad_outputs = [grad_outputs]
+        grad_outputs = _checked_inputs(grad_outputs, "gradgradcheck", "grad_outputs")
+        if len(grad_outputs) != len(outputs):
+            raise ValueError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs that "
+                             "require grad; give one per output")
+        for k, (g, out) in enumerate(zip(grad_outputs, outputs)):
+            if g.shape != out.shape:
+                raise ValueError(f"gradgradcheck: grad_outputs[{k}] has shape {g.shape}, but output {k} has shape "
+                                 f"{out.shape}")
     wrt = [x for x in inputs if x.requires_grad]
     n = len(inputs)
 
@@ -91,11 +107,30 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Value | Sequence[Value], grad_
     return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps, atol, rtol, raise_exception)
 
 
-def _checked_inputs(inputs: Value | Sequence[Value], name: str) -> tuple[Value, ...]:
+def _check_settings(name: str, fn: Any, eps: Any, atol: Any, rtol: Any, raise_exception: Any) -> None:
+    """The check's own arguments: a function, a positive step, non-negative tolerances, a flag."""
+    if not callable(fn):
+        raise TypeError(f"{name}: the first argument is the function to check, got {type(fn).__name__}; "
+                        f"call {name}(fn, inputs)")
+    for label, number, positive in (("eps", eps, True), ("atol", atol, False), ("rtol", rtol, False)):
+        if isinstance(number, (bool, np.bool_)) or not isinstance(number, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name}: {label} must be a real number, got {number!r}")
+        if not np.isfinite(number) or number < 0 or (positive and number == 0):
+            need = "a finite number > 0 (the finite-difference step)" if positive else "a finite number >= 0"
+            raise ValueError(f"{name}: {label} must be {need}, got {number!r}")
+    if not isinstance(raise_exception, (bool, np.bool_)):
+        raise TypeError(f"{name}: raise_exception must be True or False, got {raise_exception!r}")
+
+
+def _checked_inputs(inputs: Value | Sequence[Value], name: str, what: str = "inputs") -> tuple[Value, ...]:
+    if not isinstance(inputs, Value) and (isinstance(inputs, (str, bytes, dict)) or not hasattr(inputs, "__iter__")):
+        raise TypeError(f"{name}: {what} must be a Value or a sequence of Values, got {type(inputs).__name__}")
     inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    if not inputs:
+        raise ValueError(f"{name}: no {what} given")
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"{name}: input {i} is a {type(x).__name__}, not a Value")
+            raise TypeError(f"{name}: {what[:-1]} {i} is a {type(x).__name__}, not a Value")
         if x.requires_grad and x.dtype != np.float64:
             raise TypeError(f"{name}: input {i} is {x.dtype}; finite differences with eps around 1e-6 "
                             "need float64 (float32 resolves only about 1e-7 relative, so the check would be noise)")

@@ -1,38 +1,51 @@
 """save and load: state dicts to and from numpy ``.npz`` files, never pickle.
 
-An ``.npz`` file is a zip of plain arrays, and it is read with
-``allow_pickle=False``, so loading a file cannot run code. Nested dicts (an
-optimizer's state) are stored flat, their keys joined with ``/``.
+An ``.npz`` file is a zip of ``.npy`` arrays, stored uncompressed. Nested
+dicts (an optimizer's state) are stored flat, their keys joined with ``/``.
+
+Loading a file from elsewhere is safe: nothing is ever unpickled (object
+arrays are refused), so a file cannot run code; and ``load`` checks the zip's
+table of contents and every array's header against the file's size before it
+reads any numbers, so a crafted file cannot make it allocate much more memory
+than the file itself takes (a compressed entry that would inflate to
+gigabytes, or a header claiming a huge shape, is refused first).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
+import struct
 import zipfile
 import zlib
 from typing import IO, Any
 
 import numpy as np
 
+from .device import check_device
 from .value import Value
 
 _MARK = "__tinygrad_edu_format__"
 _FORMAT = 1
+_MAX_HEADER = 4096  # bytes of a .npy header: ours take under 200 (numpy's own limit is 10,000)
+_CHUNK = 1 << 16  # the numbers of an array are read 64 KB at a time, straight into the array
+
+PathOrFile = str | bytes | os.PathLike[str] | os.PathLike[bytes] | IO[bytes]
 
 
-def save(state_dict: dict[Any, Any], path: str | os.PathLike[str] | IO[bytes]) -> None:
+def save(state_dict: dict[Any, Any], path: PathOrFile) -> None:
     """Write a state dict (names to arrays or numbers; dicts of them may nest) to ``path`` (or a binary file).
 
     Every entry is checked, and the whole file is built in memory, before
     ``path`` is opened: a state dict that cannot be saved leaves an existing
-    file as it was.
+    file as it was. Nothing is pickled: the file holds plain arrays only.
+    (PyTorch's ``torch.save`` takes no ``weights_only``, and neither does this.)
     """
     if not isinstance(state_dict, dict):
         raise TypeError(f"save: the first argument is the state dict (a dict), got {type(state_dict).__name__}; "
                         "call save(model.state_dict(), path)")
-    if isinstance(path, io.TextIOBase):
-        raise TypeError("save: the file is open in text mode; open it in binary mode ('wb')")
+    _check_target(path, "save", "wb")
     flat = {_MARK: np.array(_FORMAT)}
     _flatten(state_dict, "", flat)
     if not hasattr(path, "write"):
@@ -56,42 +69,159 @@ def save(state_dict: dict[Any, Any], path: str | os.PathLike[str] | IO[bytes]) -
             file.write(content.getbuffer())
 
 
-def load(path: str | os.PathLike[str] | IO[bytes]) -> dict[str, Any]:
+def load(path: PathOrFile, map_location: Any = None, *, weights_only: bool | None = None) -> dict[str, Any]:
     """Read what ``save`` wrote, from a path or a binary file (numbers come back as 0-d arrays, keys as strings).
 
-    A file that is not such a save, or is damaged, gives a ValueError saying so.
+    Nothing is ever unpickled, whatever ``weights_only`` says: a save holds
+    plain arrays only, so ``weights_only=True`` (PyTorch's safe mode) is what
+    this always does, and ``weights_only=False`` is accepted, for code written
+    for PyTorch, and changes nothing. ``map_location`` may name the CPU (or be
+    None): everything is on the CPU.
+
+    Safe on files from elsewhere: before any array is read, the zip's table
+    of contents and every array's header are checked against the file's
+    size, so no file can make ``load`` allocate much more than its own size.
+    A file that is not such a save, is damaged or crafted gives a ValueError
+    saying so.
     """
-    if isinstance(path, io.TextIOBase):
-        raise TypeError("load: the file is open in text mode; open it in binary mode ('rb')")
-    name = repr(os.fsdecode(path)) if not hasattr(path, "read") else "the file"
+    _check_target(path, "load", "rb")
+    check_device(map_location, "load")
+    if weights_only is not None and not isinstance(weights_only, (bool, np.bool_)):
+        raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+    name = "the file" if hasattr(path, "read") else repr(os.fsdecode(path))  # type: ignore[arg-type]
     try:
         if hasattr(path, "read"):
-            return _read_archive(path)
-        with open(path, "rb") as file:
+            return _read_archive(path)  # type: ignore[arg-type]
+        with open(path, "rb") as file:  # type: ignore[arg-type]
             return _read_archive(file)
     except FileNotFoundError:
         raise
-    # A damaged zip can fail in any of these ways, depending on which bytes are hit (MemoryError:
-    # a damaged header that claims an enormous array).
+    # A damaged zip can fail in any of these ways, depending on which bytes are hit.
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error,
-            MemoryError) as error:
+            struct.error, SyntaxError, RecursionError, MemoryError) as error:
         raise ValueError(f"load: cannot read {name} as a tinygrad_edu save: {error}") from None
 
 
+def _check_target(path: Any, op: str, mode: str) -> None:
+    """A path (str, bytes, os.PathLike) or a binary file; anything else names the call."""
+    if isinstance(path, io.TextIOBase):
+        raise TypeError(f"{op}: the file is open in text mode; open it in binary mode ({mode!r})")
+    method = "write" if op == "save" else "read"
+    if not (isinstance(path, (str, bytes, os.PathLike)) or hasattr(path, method)):
+        raise TypeError(f"{op}: expects a file name (str or pathlib.Path) or a file open in binary mode "
+                        f"({mode!r}), got {type(path).__name__}")
+
+
 def _read_archive(file: IO[bytes]) -> dict[str, Any]:
-    archive = np.load(file, allow_pickle=False)
-    if not isinstance(archive, np.lib.npyio.NpzFile):
+    """The arrays of a save, each checked before it is read (see _entries and _read_array)."""
+    file.seek(0, os.SEEK_END)
+    file_size = file.tell()
+    file.seek(0)
+    start = file.read(6)
+    if start.startswith(b"\x93NUMPY"):
         raise ValueError("it holds a single .npy array, not a tinygrad_edu save")
-    with archive:
-        if _MARK not in archive.files:
+    if not start.startswith(b"PK\x03\x04"):
+        raise ValueError("it is not a zip file (a save is an .npz file: a zip of .npy arrays)")
+    file.seek(0)
+    with zipfile.ZipFile(file) as archive:
+        entries = _entries(archive, file, file_size)
+        if _MARK not in entries:
             raise ValueError("it is an .npz file, but not one written by tinygrad_edu.save")
-        if archive[_MARK].shape != () or archive[_MARK] != _FORMAT:
-            raise ValueError(f"it was written in format {archive[_MARK]}, and this version reads format {_FORMAT}")
-        flat = {key: archive[key] for key in archive.files if key != _MARK}
-    strays = [key for key, array in flat.items() if not isinstance(array, np.ndarray)]
-    if strays:
-        raise ValueError(f"its entry {strays[0]!r} is not a .npy array")
+        mark = _read_array(archive, entries[_MARK])
+        if mark.shape != () or mark.dtype.kind not in "iu":
+            raise ValueError(f"its format mark is not a whole number (it holds {mark.dtype} numbers of shape "
+                             f"{mark.shape})")
+        if mark != _FORMAT:
+            raise ValueError(f"it was written in format {mark}, and this version reads format {_FORMAT}")
+        flat = {key: _read_array(archive, info) for key, info in entries.items() if key != _MARK}
     return _unflatten(flat)
+
+
+def _entries(archive: zipfile.ZipFile, file: IO[bytes], file_size: int) -> dict[str, zipfile.ZipInfo]:
+    """The zip's entries by array name, once each is known to be an uncompressed .npy stored inside the file.
+
+    save writes only stored (uncompressed) entries, so anything else is
+    refused: a compressed entry could inflate to far more than the file. No
+    two entries may share bytes, so together they hold at most the file's size.
+    """
+    entries: dict[str, zipfile.ZipInfo] = {}
+    spans = []
+    for info in archive.infolist():
+        name = info.filename
+        if not name.endswith(".npy"):
+            raise ValueError(f"its entry {name!r} is not a .npy array")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ValueError(f"its entry {name!r} is compressed (zip method {info.compress_type}); save writes "
+                             "only uncompressed entries, and a compressed one could inflate to far more than the file")
+        if info.flag_bits & 0x41:
+            raise ValueError(f"its entry {name!r} is encrypted")
+        if info.file_size != info.compress_size:
+            raise ValueError(f"its entry {name!r} claims {info.file_size} bytes stored in {info.compress_size}, "
+                             "which an uncompressed entry cannot")
+        file.seek(info.header_offset)
+        local = file.read(30)  # the entry's own header: its signature, then the lengths of its name and extra field
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise ValueError(f"its entry {name!r} points at no entry header")
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        start = info.header_offset + 30 + name_length + extra_length
+        end = start + info.compress_size
+        if end > file_size:
+            raise ValueError(f"its entry {name!r} claims {info.compress_size} bytes, beyond the end of the file")
+        key = name[:-4]
+        if key in entries:
+            raise ValueError(f"it has two entries named {name!r}")
+        entries[key] = info
+        spans.append((info.header_offset, end, name))
+    spans.sort()
+    for (_, end, first), (begin, _, second) in zip(spans, spans[1:]):
+        if begin < end:
+            raise ValueError(f"its entries {first!r} and {second!r} overlap in the file")
+    return entries
+
+
+def _read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """One entry's array, its header checked against the entry's size before any memory is set aside for it."""
+    name = info.filename
+    with archive.open(info) as entry:
+        # An .npy file: a magic string, the format version, the header's length, the header (a Python dict
+        # literal giving dtype, order and shape), then the numbers.
+        prefix = entry.read(10)
+        version = np.lib.format.read_magic(io.BytesIO(prefix))
+        if version == (2, 0):
+            prefix += entry.read(2)  # format 2 gives the header's length in 4 bytes, format 1 in 2
+        elif version != (1, 0):
+            raise ValueError(f"its entry {name!r} is in .npy format {version}, which save does not write")
+        header_length = struct.unpack("<H" if version == (1, 0) else "<I", prefix[8:])[0]
+        if header_length > _MAX_HEADER:
+            raise ValueError(f"its entry {name!r} has a .npy header of {header_length} bytes; save writes headers "
+                             f"under {_MAX_HEADER}")
+        head = io.BytesIO(prefix + entry.read(header_length))
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        head.seek(8)
+        shape, fortran_order, dtype = read_header(head, max_header_size=_MAX_HEADER)
+        if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "biuf":
+            raise ValueError(f"its entry {name!r} holds {dtype} numbers; a save holds only booleans, integers and "
+                             "floats (never objects, which would need pickle)")
+        if any(n < 0 for n in shape):
+            raise ValueError(f"its entry {name!r} claims the shape {shape}")
+        count = math.prod(shape)
+        header_size = len(prefix) + header_length
+        if header_size + count * dtype.itemsize != info.file_size:  # Python integers: no overflow
+            raise ValueError(f"its entry {name!r} claims an array of shape {shape} and dtype {dtype} "
+                             f"({count * dtype.itemsize} bytes), but holds {info.file_size - header_size} bytes")
+        array = np.empty(count, dtype)
+        raw = array.view(np.uint8)  # the array's bytes, filled as they are read
+        done = 0
+        while done < raw.size:
+            chunk = entry.read(min(_CHUNK, raw.size - done))
+            if not chunk:
+                raise ValueError(f"its entry {name!r} ends before its numbers do")
+            raw[done:done + len(chunk)] = np.frombuffer(chunk, np.uint8)
+            done += len(chunk)
+        entry.read(1)  # at the end of the entry: zipfile checks the entry's CRC
+    if fortran_order:
+        return array.reshape(shape[::-1]).transpose()
+    return array.reshape(shape)
 
 
 def _flatten(tree: dict[Any, Any], prefix: str, flat: dict[str, np.ndarray]) -> None:
