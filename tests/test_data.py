@@ -304,8 +304,15 @@ def test_collate_fn_and_workers_are_used_as_pytorch():
 
 
 def test_import_paths():
-    """`from tinygrad_edu.utils.data import ...` and `torch.utils.data....` both reach the same classes."""
+    """`from tinygrad_edu.utils.data import ...` and `torch.utils.data....` (without importing utils first, checked
+    in a fresh process) both reach the same classes."""
+    import subprocess
+    import sys
+
     import tinygrad_edu.utils.data as data
 
     assert tg.utils.data.DataLoader is DataLoader is data.DataLoader
     assert data.TensorDataset is TensorDataset and data.Dataset is Dataset
+    fresh = subprocess.run([sys.executable, "-c", "import tinygrad_edu as torch; print(torch.utils.data.DataLoader)"],
+                           capture_output=True, text=True, timeout=60)
+    assert "DataLoader" in fresh.stdout, fresh.stderr

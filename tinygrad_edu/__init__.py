@@ -24,7 +24,7 @@ Beside the engine, for what a learner can skip at first:
 ``import tinygrad_edu as torch`` gives PyTorch's names for what is offered.
 """
 
-from . import nn, optim, viz
+from . import nn, optim, utils, viz
 from .autograd import grad
 from .creation import (
                        Tensor,
