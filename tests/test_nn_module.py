@@ -681,3 +681,353 @@ def test_linear_refuses_input_that_is_not_real_numbers(data):
     part, strings were parsed, None became NaN)."""
     with pytest.raises((TypeError, ValueError), match="^Linear: "):
         nn.Linear(3, 2)(data)
+
+
+# ---------------------------------------------------------------------- Parameter
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch is not installed (pip install torch==2.13.0 to compare "
+                                               "with it)")
+
+
+def test_parameter_is_a_value_that_requires_grad_and_shares_the_tensors_numbers():
+    """Parameter(tensor): a Value subclass, a leaf that requires grad, sharing the tensor's array (as PyTorch's
+    shares its storage), so an in-place change through either is seen by both, the in-place check included."""
+    source = tg.tensor([1.0, 2.0])
+    p = nn.Parameter(source)
+    assert isinstance(p, Value) and p.requires_grad and p.is_leaf and p.op is None
+    assert np.shares_memory(p.data, source.data)
+    y = p * p
+    source.add_(1.0)
+    assert p.data.tolist() == [2.0, 3.0]
+    with raises(RuntimeError, "modified by an inplace operation"):
+        y.sum().backward()
+    computed = Value(np.ones(2)) * 3
+    q = nn.Parameter(computed)
+    assert q.is_leaf and q.requires_grad and type(q * 2) is Value
+
+
+def test_parameter_from_numbers_frozen_integers_and_empty():
+    """From a list it copies like Value(...); requires_grad=False freezes it; integers may not require grad
+    (PyTorch's error) but are kept as they are when frozen; Parameter() is empty."""
+    p = nn.Parameter([[1, 2]])
+    assert p.dtype == np.float64 and p.shape == (1, 2)
+    assert not nn.Parameter(tg.zeros(2), requires_grad=False).requires_grad
+    with raises(RuntimeError, "Parameter", "only float", "int64"):
+        nn.Parameter(tg.tensor([1, 2]))
+    frozen = nn.Parameter(tg.tensor([1, 2]), requires_grad=False)
+    assert frozen.dtype == np.int64
+    assert nn.Parameter().shape == (0,)
+
+
+def test_parameter_repr_copy_and_pickle():
+    """repr says Parameter, as PyTorch's does; copies and pickles stay Parameters (and leaves)."""
+    import copy
+    import pickle
+
+    p = nn.Parameter(tg.tensor([0.5, -1.0]))
+    assert repr(p).startswith("Parameter containing:\nValue(data=[ 0.5, -1. ]")
+    for twin in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
+        assert type(twin) is nn.Parameter and twin.requires_grad and np.array_equal(twin.data, p.data)
+
+
+def test_parameters_are_parameters_and_leaf_values_that_require_grad():
+    """PyTorch's registered parameters: a Parameter (frozen or not) counts; a Value that requires grad counts
+    (the micrograd style); a constant tensor(...), a computed Value and an array do not."""
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(tg.ones(2))
+            self.frozen = nn.Parameter(tg.ones(2), requires_grad=False)
+            self.plain = Value(np.zeros(2))
+            self.constant = tg.tensor([1.0, 2.0])
+            self.cache = self.plain * 2  # computed: not a parameter
+
+    model = Model()
+    assert [name for name, _ in model.named_parameters()] == ["scale", "frozen", "plain"]
+    assert "constant" not in model.state_dict() and "cache" not in model.state_dict()
+    model.plain.requires_grad_(False)  # a plain Value that stops requiring grad is a constant from then on
+    assert [name for name, _ in model.named_parameters()] == ["scale", "frozen"]
+
+
+def test_parameter_names_and_state_dict_match_torch_for_a_hand_written_module(torch):
+    """A module with Parameters, a constant tensor and a buffer, in tinygrad_edu and in PyTorch: the same
+    parameter names, buffer names and state dict keys, in the same order."""
+    def build(lib):
+        class Poly(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layer = lib.nn.Linear(2, 2)
+                self.a = lib.nn.Parameter(lib.randn(()))
+                self.constant = lib.tensor([1.0, 2.0])
+                self.register_buffer("running", lib.zeros(2))
+                self.b = lib.nn.Parameter(lib.randn(3), requires_grad=False)
+                self.register_buffer("scratch", lib.ones(1), persistent=False)
+        return Poly()
+
+    ours, theirs = build(tg), build(torch)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters(prefix="m", recurse=False)] == [
+        n for n, _ in theirs.named_parameters(prefix="m", recurse=False)]
+
+
+def test_replacing_a_parameter_by_a_constant_tensor_is_refused():
+    """layer.weight = tensor(...) (which does not require grad) would silently stop training it: a TypeError,
+    as in PyTorch; a Parameter or a Value that requires grad may replace it."""
+    layer = nn.Linear(2, 2)
+    with raises(TypeError, "Linear", "'weight'", "nn.Parameter"):
+        layer.weight = tg.zeros(2, 2)
+    layer.weight = nn.Parameter(tg.zeros(2, 2))
+    layer.weight = Value(np.ones((2, 2)))
+    assert layer.parameters()[0].data[0, 0] == 1.0
+
+
+# ---------------------------------------------------------------------- register_parameter, buffers
+
+
+def test_register_parameter_sets_the_attribute_and_checks_it():
+    """register_parameter(name, Parameter or None) is an attribute assignment with PyTorch's checks."""
+    module = nn.Module()
+    module.register_parameter("w", nn.Parameter(tg.ones(3)))
+    module.register_parameter("unused", None)
+    assert [name for name, _ in module.named_parameters()] == ["w"] and module.unused is None
+    with raises(TypeError, "register_parameter", "Value", "nn.Parameter"):
+        module.register_parameter("v", Value(np.ones(2)))
+    with raises(KeyError, "register_parameter", "'.'"):
+        module.register_parameter("a.b", nn.Parameter(tg.ones(1)))
+    module.note = "text"
+    with raises(KeyError, "register_parameter", "'note' already exists"):
+        module.register_parameter("note", nn.Parameter(tg.ones(1)))
+    with raises(KeyError, "register_buffer", "'forward' already exists"):
+        module.register_buffer("forward", tg.ones(1))
+    with raises(TypeError, "register_parameter", "string"):
+        module.register_parameter(3, None)
+
+
+def test_buffers_are_saved_loaded_and_converted_but_not_trained():
+    """A buffer is in buffers() and state_dict() (not in parameters()), loads with load_state_dict (a missing one
+    is reported), follows to(dtype) if it holds floats, and cannot be replaced by an array; del forgets it."""
+
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Linear(2, 1)
+            self.register_buffer("mean", tg.zeros(2))
+            self.register_buffer("steps", tg.tensor(0))
+            self.register_buffer("scratch", tg.ones(2), persistent=False)
+
+    model = Counter()
+    assert [name for name, _ in model.named_buffers()] == ["mean", "steps", "scratch"]
+    assert model.buffers()[0] is model.mean
+    assert [name for name, _ in model.named_parameters()] == ["layer.weight", "layer.bias"]
+    assert list(model.state_dict()) == ["mean", "steps", "layer.weight", "layer.bias"]
+    state = model.state_dict()
+    state["mean"] = np.array([1.0, 2.0])
+    state["steps"] = np.array(5)
+    model.load_state_dict(state)
+    assert model.mean.data.tolist() == [1.0, 2.0] and model.steps.item() == 5
+    del state["mean"]
+    with raises(ValueError, "missing: 'mean'"):
+        model.load_state_dict(state)
+    model.float()
+    assert model.mean.dtype == np.float32 and model.scratch.dtype == np.float32 and model.steps.dtype == np.int64
+    with raises(TypeError, "Counter", "buffer 'mean'", "ndarray"):
+        model.mean = np.zeros(2)
+    model.mean = tg.ones(2)  # a Value replaces a buffer, which stays a buffer
+    assert [name for name, _ in model.named_buffers()][0] == "mean"
+    del model.scratch
+    assert [name for name, _ in model.named_buffers()] == ["mean", "steps"]
+    with raises(TypeError, "register_buffer", "ndarray"):
+        model.register_buffer("x", np.zeros(2))
+
+
+# ---------------------------------------------------------------------- to, float, double, requires_grad_
+
+
+def test_double_converts_in_place_keeping_the_parameters_an_optimizer_holds(torch):
+    """model.double() and model.float() change the dtype of every parameter and gradient in place: the same
+    Parameter objects, so an optimizer made before still trains them, in the new dtype, as in PyTorch."""
+    from tinygrad_edu import optim
+
+    model = nn.Sequential(nn.Linear(3, 2, dtype=tg.float32), nn.Tanh(), nn.Linear(2, 1, dtype=tg.float32))
+    reference = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+    reference.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    params = model.parameters()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    their_optimizer = torch.optim.SGD(reference.parameters(), lr=0.1)
+    x, t = np.random.default_rng(0).standard_normal((4, 3)), np.zeros((4, 1))
+    nn.mse_loss(model(x.astype(np.float32)), t.astype(np.float32)).backward()  # a float32 gradient, then
+    torch.nn.functional.mse_loss(reference(torch.tensor(x, dtype=torch.float32)),
+                                 torch.tensor(t, dtype=torch.float32)).backward()
+    assert model.double() is model  # the parameters and their gradients become float64
+    reference.double()
+    assert model.parameters() == params and all(p.dtype == np.float64 and p.grad.dtype == np.float64
+                                               for p in params)
+    their_x = torch.tensor(x)
+    for _ in range(3):
+        optimizer.step()
+        optimizer.zero_grad()
+        their_optimizer.step()
+        their_optimizer.zero_grad()
+        nn.mse_loss(model(x), t).backward()
+        torch.nn.functional.mse_loss(reference(their_x), torch.tensor(t)).backward()
+    for p, q in zip(model.parameters(), reference.parameters()):  # the first step's float32 gradient: 1e-6
+        assert p.dtype == np.float64
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-6)
+    assert model.float() is model and model[0].weight.dtype == np.float32
+
+
+def test_to_takes_dtypes_devices_and_tensors():
+    """to(dtype), to("cpu"), to(device, dtype), to(dtype=...), to(tensor): converted in place and self returned;
+    another device, or an integer dtype, is an error naming the call; a graph built before can no longer be
+    differentiated (the in-place check)."""
+    model = nn.Linear(2, 2)
+    loss = model(np.ones(2)).sum()
+    assert model.to("cpu") is model and model.weight.dtype == np.float64
+    assert model.to(tg.device("cpu"), tg.float32) is model and model.weight.dtype == np.float32
+    model.to(dtype=tg.float64)
+    model.to(tg.tensor([1.0], dtype=tg.float32))
+    assert model.bias.dtype == np.float32 and model.cpu() is model
+    with raises(RuntimeError, "modified by an inplace operation"):
+        loss.backward()
+    with raises(RuntimeError, "Linear.to", "cuda", "CPU only"):
+        model.to("cuda")
+    with raises(RuntimeError, "Linear.cuda", "CPU only"):
+        model.cuda()
+    with raises(TypeError, "Linear.to", "float32 or float64", "int64"):
+        model.to(tg.int64)
+    with raises(TypeError, "Linear.half", "float16"):
+        model.half()
+
+
+def test_requires_grad_freezes_and_unfreezes_every_parameter():
+    """requires_grad_(False) freezes every parameter (they stay parameters: Linear's are Parameters), so
+    backward leaves them without gradient; requires_grad_() unfreezes; both return the module."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    assert model.requires_grad_(False) is model
+    assert len(model.parameters()) == 4 and not any(p.requires_grad for p in model.parameters())
+    x = Value(np.ones((1, 2)))
+    model(x).sum().backward()
+    assert x.grad is not None and all(p.grad is None for p in model.parameters())
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+    with raises(TypeError, "requires_grad_", "True or False"):
+        model.requires_grad_("no")
+
+
+# ---------------------------------------------------------------------- load_state_dict: strict, bad input
+
+
+@pytest.mark.parametrize("bad", [[("weight", np.ones((1, 2)))], None, np.ones(3), "weights.npz"])
+def test_load_state_dict_refuses_what_is_not_a_dict_naming_the_call(bad):
+    """A list of pairs, None, an array or a path is a TypeError naming load_state_dict (was AttributeError)."""
+    layer = nn.Linear(2, 1)
+    before = layer.state_dict()
+    with raises(TypeError, "load_state_dict into Linear", "dict", type(bad).__name__):
+        layer.load_state_dict(bad)
+    np.testing.assert_array_equal(layer.weight.data, before["weight"])
+
+
+def test_load_state_dict_strict_false_reports_missing_and_unexpected_like_torch(torch):
+    """strict=False loads what matches and returns (missing_keys, unexpected_keys), as PyTorch does; a wrong
+    shape is still an error; strict=True returns two empty lists when everything matches."""
+    ours, theirs = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1)), torch.nn.Sequential(
+        torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
+    state = {"0.weight": np.full((3, 2), 2.0), "extra": np.zeros(1)}
+    result = ours.load_state_dict(state, strict=False)
+    expected = theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()}, strict=False)
+    assert result.missing_keys == expected.missing_keys and result.unexpected_keys == expected.unexpected_keys
+    assert np.all(ours[0].weight.data == 2.0)
+    assert tuple(ours.load_state_dict(ours.state_dict())) == ([], [])
+    with raises(ValueError, "wrong shape for '0.bias'"):
+        ours.load_state_dict({"0.bias": np.zeros(4)}, strict=False)
+
+
+# ---------------------------------------------------------------------- ModuleList, Sequential's list methods
+
+
+def test_module_list_behaves_as_a_list_and_its_parameters_are_found(torch):
+    """Indexing, negative indices, slices (a ModuleList numbered from 0), len, iteration, append, extend, insert,
+    pop, item assignment and deletion; parameters named by position, as PyTorch names them; the repr is PyTorch's
+    (a run of identical modules printed once)."""
+    def build(lib):
+        class Net(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.blocks = lib.nn.ModuleList([lib.nn.Linear(2, 2) for _ in range(2)])
+                self.blocks.append(lib.nn.ReLU())
+                self.blocks.extend([lib.nn.Linear(2, 3)])
+                self.blocks.insert(1, lib.nn.Tanh())
+                self.head = lib.nn.Linear(3, 1)
+
+            def forward(self, x):
+                for block in self.blocks:
+                    x = block(x)
+                return self.head(x)
+        return Net()
+
+    ours, theirs = build(tg), build(torch)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert repr(ours) == repr(theirs)
+    blocks = ours.blocks
+    assert len(blocks) == 5 and isinstance(blocks[1], nn.Tanh) and isinstance(blocks[-1], nn.Linear)
+    assert [type(b).__name__ for b in blocks] == ["Linear", "Tanh", "Linear", "ReLU", "Linear"]
+    tail = blocks[2:]
+    assert isinstance(tail, nn.ModuleList) and [n for n, _ in tail.named_parameters()][0] == "0.weight"
+    assert isinstance(blocks.pop(), nn.Linear) and len(blocks) == 4
+    blocks[0] = nn.Sigmoid()
+    del blocks[1]
+    assert [type(b).__name__ for b in blocks] == ["Sigmoid", "Linear", "ReLU"]
+    assert [n for n, _ in blocks.named_parameters()] == ["1.weight", "1.bias"]
+    blocks += [nn.Tanh()]
+    assert len(blocks + nn.ModuleList([nn.ReLU()])) == 5
+    assert repr(nn.ModuleList()) == "ModuleList()"
+
+
+def test_module_list_errors_name_the_call():
+    """A non-module, an index out of range, and forward (a ModuleList has none) are clear errors."""
+    blocks = nn.ModuleList([nn.ReLU()])
+    with raises(TypeError, "ModuleList.append", "ufunc", "not a Module"):
+        blocks.append(np.tanh)
+    with raises(TypeError, "ModuleList.extend", "item 1", "int"):
+        blocks.extend([nn.Tanh(), 3])
+    assert len(blocks) == 1  # nothing was added
+    with raises(TypeError, "ModuleList.extend", "single", "Linear", "append"):
+        blocks.extend(nn.Linear(1, 1))
+    with raises(IndexError, "ModuleList", "index 3", "1 modules"):
+        blocks[3]
+    with raises(NotImplementedError, "ModuleList does not define forward()"):
+        blocks(np.ones(1))
+
+
+def test_sequential_append_extend_insert_match_torchs_names(torch):
+    """append/extend number the new modules after the others, insert renumbers by position: the state dict
+    names equal PyTorch's after each, and forward runs the modules in the new order."""
+    ours = nn.Sequential(nn.Linear(2, 3))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3))
+    for lib, model in ((tg, ours), (torch, theirs)):
+        assert model.append(lib.nn.ReLU()) is model
+        model.extend([lib.nn.Linear(3, 2)])
+        model.insert(1, lib.nn.Linear(3, 3))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+    theirs.double().load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((4, 2))
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    with raises(TypeError, "Sequential.append", "not a Module"):
+        ours.append("relu")
+
+
+def test_sequential_append_after_a_slice_takes_an_unused_name():
+    """A slice keeps its names ("1", "2"); append then names the new module "3" (PyTorch would reuse "2" and
+    replace that module)."""
+    tail = nn.Sequential(nn.Linear(1, 1), nn.Tanh(), nn.Linear(1, 1))[1:]
+    tail.append(nn.Linear(1, 1))
+    assert [name for name, _ in tail.named_children()] == ["1", "2", "3"] and len(tail) == 3
+    del tail[0]
+    assert [name for name, _ in tail.named_children()] == ["0", "1"]

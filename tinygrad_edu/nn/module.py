@@ -366,7 +366,7 @@ class Sequential(Module):
     def __init__(self, *modules: Module) -> None:
         super().__init__()
         for i, module in enumerate(modules):
-            _check_module(module, f"Sequential: argument {i}")
+            _check_module(module, "Sequential", f"argument {i}")
         self.layers = list(modules)
         self._names = tuple(str(i) for i in range(len(self.layers)))
 
@@ -398,7 +398,7 @@ class Sequential(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         """Replace the module at ``index`` (it keeps that name)."""
-        _check_module(module, "Sequential: the new module")
+        _check_module(module, "Sequential", "the new module")
         names = self._layer_names()
         self.layers[index] = module
         self._names = names
@@ -475,7 +475,7 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         """Replace the module at ``index``."""
-        _check_module(module, "ModuleList: the new module")
+        _check_module(module, "ModuleList", "the new module")
         self._items[_list_index(index, len(self._items), "ModuleList")] = module
 
     def __delitem__(self, index: int | slice) -> None:
@@ -511,7 +511,7 @@ class ModuleList(Module):
                             f"{type(modules).__name__} (use append)")
         new = list(modules)
         for i, module in enumerate(new):
-            _check_module(module, f"ModuleList.extend: item {i}")
+            _check_module(module, "ModuleList.extend", f"item {i}")
         self._items.extend(new)
         return self
 
@@ -540,9 +540,9 @@ class ModuleList(Module):
         return "ModuleList(\n" + "\n".join("  " + line.replace("\n", "\n  ") for line in lines) + "\n)"
 
 
-def _check_module(module: Any, what: str) -> None:
+def _check_module(module: Any, op: str, which: str = "the argument") -> None:
     if not isinstance(module, Module):
-        raise TypeError(f"{what} is a {type(module).__name__}, not a Module")
+        raise TypeError(f"{op}: {which} is not a Module (got {type(module).__name__})")
 
 
 def _list_index(index: Any, length: int, op: str) -> int:
