@@ -112,6 +112,10 @@ class ParamGroup(dict[str, Any]):
         settings = self._check({**self, key: value}, self._call)
         super().__setitem__(key, settings.get(key, value))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied and pickled whole (copy.deepcopy of an optimizer), not entry by entry through __setitem__."""
+        return (type(self), (dict(self), self._check, self._call))
+
 
 class Optimizer:
     """Base class of the optimizers: parameter groups, per-parameter state, step, zero_grad, state dicts.
