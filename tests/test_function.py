@@ -379,6 +379,70 @@ def test_numpy_results_of_forward_become_values():
     np.testing.assert_array_equal(x.grad, [3.0, -4.0])
 
 
+def test_a_graph_through_a_function_is_freed_without_the_garbage_collector():
+    """A saved output is held weakly by ctx: dropping the result frees the graph by reference counting alone
+    (no reference cycle through Operation -> ctx -> output), with one output and with several."""
+    import gc
+    import weakref
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x.exp()
+            ctx.save_for_backward(out)
+            return out, out * 2
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            out, = ctx.saved_tensors
+            return (g1 + 2 * g2) * out
+
+    gc.disable()
+    try:
+        for function in (Legendre3, Exp):
+            x = Value(np.ones(3))
+            result = function.apply(x)
+            refs = [weakref.ref(v) for v in (result if isinstance(result, tuple) else (result,))]
+            del result
+            assert all(r() is None for r in refs)
+    finally:
+        gc.enable()
+
+
+def test_a_saved_output_that_was_dropped_still_reaches_backward():
+    """forward returns (x e, e) with e = exp(x), saving e; only x e is kept, so e is dropped at once. backward
+    still reads e's numbers, and second derivatives through it are still right, because e is cut again from
+    the joint Value in the graph: d2(x e)/dx2 = (2 + x) e, where a constant e would give e alone."""
+    torch = torch_or_skip()
+
+    def two(base, lib):
+        class TimesExp(base):
+            @staticmethod
+            def forward(ctx, x):
+                e = lib.exp(x)
+                ctx.save_for_backward(e, x)
+                return x * e, e
+
+            @staticmethod
+            def backward(ctx, g_product, g_exp):
+                e, x = ctx.saved_tensors
+                return g_product * (1 + x) * e + g_exp * e
+
+        return TimesExp
+
+    data = np.array([0.3, -0.7])
+    ours, theirs = Value(data.copy()), torch.tensor(data, requires_grad=True)
+    product = two(Function, tg).apply(ours)[0]           # the saved output e is dropped at once
+    t_product = two(torch.autograd.Function, torch).apply(theirs)[0]
+    g, = tg.grad(product.sum(), ours, create_graph=True)
+    t_g, = torch.autograd.grad(t_product.sum(), theirs, create_graph=True)
+    np.testing.assert_allclose(g.data, t_g.detach().numpy(), rtol=1e-12)
+    h, = tg.grad(g.sum(), ours)
+    t_h, = torch.autograd.grad(t_g.sum(), theirs)
+    np.testing.assert_allclose(h.data, t_h.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.data, (2 + data) * np.exp(data), rtol=1e-12)
+
+
 # ---------------------------------------------------------------------- the in-place check
 
 

@@ -44,6 +44,8 @@ derivative (PyTorch's behaviour too): save inputs or outputs instead.
 from __future__ import annotations
 
 import inspect
+import math
+import weakref
 from typing import Any
 
 import numpy as np
@@ -63,7 +65,7 @@ class FunctionCtx:
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
         self.needs_input_grad = needs_input_grad
-        self._to_save: tuple[Value | None, ...] = ()
+        self._to_save: tuple[Any, ...] = ()  # Values, None, or saved outputs held weakly (_SavedOutput)
         self._non_differentiable: tuple[Any, ...] = ()
 
     def save_for_backward(self, *values: Value | None) -> None:
@@ -81,7 +83,7 @@ class FunctionCtx:
     @property
     def saved_tensors(self) -> tuple[Value | None, ...]:
         """The Values given to ``save_for_backward``, in order (a saved output as ``apply`` returned it)."""
-        return self._to_save
+        return tuple(s.get() if isinstance(s, _SavedOutput) else s for s in self._to_save)
 
     def mark_non_differentiable(self, *outputs: Value) -> None:
         """Say that these outputs of ``forward`` have no derivative (an index, a mask): they require no grad,
@@ -135,7 +137,7 @@ class Function:
         result = _run_forward(cls, ctx, args)
         if not any(needs):
             return _detached(result, args)
-        return _Application(cls, ctx, args, result).outputs
+        return _Application(cls, ctx, args, result if isinstance(result, tuple) else (result,)).record(result)
 
 
 def _check_static(cls: type[Function]) -> None:
@@ -173,22 +175,45 @@ def _detached(result: Any, args: tuple[Any, ...]) -> Any:
     return tuple(fresh(o) for o in result) if isinstance(result, tuple) else fresh(result)
 
 
+class _SavedOutput:
+    """An output of forward saved for backward, held by a weak reference.
+
+    The output Value holds the Operation, whose rules hold ctx: a strong
+    reference from ctx back to the output would be a reference cycle, which
+    only the garbage collector frees. While backward can run the output is
+    normally alive; if it was dropped (an unused output of several), its
+    numbers stand in, cut again from the joint Value when that is alive.
+    """
+
+    __slots__ = ("ref", "remake")
+
+    def __init__(self, out: Value, remake: Any) -> None:
+        self.ref = weakref.ref(out)
+        self.remake = remake
+
+    def get(self) -> Value:
+        out = self.ref()
+        return out if out is not None else self.remake()
+
+
 class _Application:
-    """One call of a Function, recorded: the Operation whose rules call ``backward``, and the outputs.
+    """One call of a Function, recorded: the Operation whose rules call ``backward``.
 
     One differentiable output is made by that Operation directly. Several are
     made as slices of one joint Value (their numbers laid end to end), which
     the Operation makes: the joint Value's gradient then holds every output's
-    gradient, so that ``backward`` is called once with all of them.
+    gradient, so that ``backward`` is called once with all of them. Only
+    what backward needs is kept here (never the outputs, see _SavedOutput).
     """
 
-    def __init__(self, cls: type[Function], ctx: FunctionCtx, args: tuple[Any, ...], result: Any) -> None:
+    def __init__(self, cls: type[Function], ctx: FunctionCtx, args: tuple[Any, ...],
+                 forward_outputs: tuple[Any, ...]) -> None:
         self.cls, self.ctx, self.args = cls, ctx, args
         self.name = cls.__name__
-        self.forward_outputs = result if isinstance(result, tuple) else (result,)
         marked = ctx._non_differentiable
-        self.differentiable = [k for k, o in enumerate(self.forward_outputs)
+        self.differentiable = [k for k, o in enumerate(forward_outputs)
                                if isinstance(o, Value) and o.dtype.kind == "f" and not any(o is m for m in marked)]
+        self.output_kinds = [(o.shape, o.dtype) if isinstance(o, Value) else None for o in forward_outputs]
         self._cache: tuple[Any, tuple[Any, ...]] | None = None  # (g, gradients) of the latest backward call
         positions = [i for i, a in enumerate(args) if isinstance(a, Value)]
         rules = [self._rule(i) if i in positions else None for i in range(len(args))]
@@ -196,29 +221,38 @@ class _Application:
         self.op = Operation(self.name, self._forward_numbers, *rules, formulas=formulas, saves=())
         self.op.saved = tuple(i for i in positions if any(s is args[i] for s in ctx._to_save))
 
-        outputs = list(self.forward_outputs)
+    def record(self, result: Any) -> Any:
+        """apply's result: forward's, with each differentiable output made a Value of the graph."""
+        ctx, args = self.ctx, self.args
+        forward_outputs = result if isinstance(result, tuple) else (result,)
+        outputs = list(forward_outputs)
         for k, o in enumerate(outputs):
             if isinstance(o, Value) and k not in self.differentiable:
                 outputs[k] = o.detach() if (o.requires_grad or any(o is a for a in args)) else o
+        saved_outputs: dict[int, _SavedOutput] = {}  # by id() of forward's output
         if len(self.differentiable) == 1:
             k = self.differentiable[0]
-            outputs[k] = self._record(self.op, self.forward_outputs[k].data, args)
-            if any(s is self.forward_outputs[k] for s in ctx._to_save):
+            data = forward_outputs[k].data
+            outputs[k] = self._record(self.op, data, args)
+            if any(s is forward_outputs[k] for s in ctx._to_save):
                 self.op.saved += (-1,)  # the output itself is read by backward
+                saved_outputs[id(forward_outputs[k])] = _SavedOutput(outputs[k], _constant(data))
         elif self.differentiable:
-            joint_dtype = np.result_type(*(self.forward_outputs[k].dtype for k in self.differentiable))
-            joint = self._record(self.op, self._joined([self.forward_outputs[k].data for k in self.differentiable],
+            joint_dtype = np.result_type(*(forward_outputs[k].dtype for k in self.differentiable))
+            joint = self._record(self.op, self._joined([forward_outputs[k].data for k in self.differentiable],
                                                        joint_dtype), args)
             start = 0
             for k in self.differentiable:
-                o = self.forward_outputs[k]
+                o = forward_outputs[k]
                 saved = any(s is o for s in ctx._to_save)
-                outputs[k] = self._record(_slice_operation(self.name, k, start, o, saved), o.data, (joint,))
+                cut = _slice_operation(self.name, k, start, o, saved)
+                outputs[k] = self._record(cut, o.data, (joint,))
+                if saved:
+                    saved_outputs[id(o)] = _SavedOutput(outputs[k], _recut(o.data, cut, weakref.ref(joint)))
                 start += o.data.size
         # backward reads a saved output as the Value apply returned (connected to the graph)
-        ctx._to_save = tuple(next((outputs[k] for k, o in enumerate(self.forward_outputs) if s is o), s)
-                             for s in ctx._to_save)
-        self.outputs = tuple(outputs) if isinstance(result, tuple) else outputs[0]
+        ctx._to_save = tuple(saved_outputs.get(id(s), s) if s is not None else None for s in ctx._to_save)
+        return tuple(outputs) if isinstance(result, tuple) else outputs[0]
 
     def _record(self, op: Operation, data: np.ndarray, inputs: tuple[Any, ...]) -> Value:
         out = make(data, op, inputs, True)
@@ -275,18 +309,19 @@ class _Application:
         else:
             start = 0
             for k in self.differentiable:
-                o = self.forward_outputs[k]
-                piece = g[start:start + o.data.size].reshape(o.shape)
-                pieces[k] = piece if piece.dtype == o.dtype else piece.astype(o.dtype)
-                start += o.data.size
+                shape, dtype = self.output_kinds[k]  # type: ignore[misc]
+                size = math.prod(shape)
+                piece = g[start:start + size].reshape(shape)
+                pieces[k] = piece if piece.dtype == dtype else piece.astype(dtype)
+                start += size
         grads: list[Value | None] = []
-        for k, o in enumerate(self.forward_outputs):
+        for k, kind in enumerate(self.output_kinds):
             if k in pieces:
                 piece = pieces[k]
                 grads.append(piece if isinstance(piece, Value) else make(np.asarray(piece), None, (), False))
-            elif isinstance(o, Value):
-                grads.append(make(np.zeros(o.shape, o.dtype if o.dtype.kind == "f" else np.float64), None, (),
-                                  False))
+            elif kind is not None:
+                shape, dtype = kind
+                grads.append(make(np.zeros(shape, dtype if dtype.kind == "f" else np.float64), None, (), False))
             else:
                 grads.append(None)
         return grads
@@ -302,7 +337,7 @@ class _Application:
                                f"but {name}.forward took {len(args)} argument{'s' if len(args) != 1 else ''} "
                                "(after ctx): return one gradient per argument, None for one that needs none")
         known = [a.data for a in args if isinstance(a, Value)] + [
-            s.data for s in self.ctx._to_save if isinstance(s, Value)]
+            s.data for s in self.ctx.saved_tensors if isinstance(s, Value)]
         checked: list[Any] = []
         for i, (arg, gradient) in enumerate(zip(args, grads)):
             if not isinstance(arg, Value):
@@ -335,6 +370,20 @@ class _Application:
                 gradient = gradient.copy()  # never hand an argument's own numbers on as a gradient
             checked.append(gradient)
         return tuple(checked)
+
+
+def _constant(data: np.ndarray) -> Any:
+    return lambda: make(data, None, (), False)
+
+
+def _recut(data: np.ndarray, cut: Operation, joint: weakref.ref[Value]) -> Any:
+    """A dropped output of several, made again: cut from the joint Value if that is alive (so that second
+    derivatives still reach the arguments), else its numbers alone."""
+    def remake() -> Value:
+        alive = joint()
+        return make(data, cut, (alive,), True) if alive is not None else make(data, None, (), False)
+
+    return remake
 
 
 def _slice_operation(name: str, k: int, start: int, output: Value, saved: bool) -> Operation:
