@@ -4,7 +4,7 @@ Where things are (read them in this order):
   ops.py            every primitive operation, forward and derivative rules side by side
   value.py          the Value class: making Values, their methods, backward()
   autograd.py       the backward loop (newest Value first), grad(), the in-place check
-  nn/, optim.py     layers, losses and optimizers built from those operations
+  nn/, optim/       layers, losses, optimizers and schedules built from those operations
 
 Beside the engine, for what a learner can skip at first:
   checks.py         validation of arguments: clear errors before anything changes
