@@ -252,6 +252,9 @@ def _class_weight(weight: Any, scores: Value, name: str) -> np.ndarray | None:
     """The per-class weight as a constant array of C numbers in the input's dtype (None if not given)."""
     if weight is None:
         return None
+    if isinstance(weight, str):  # F.cross_entropy(x, y, "sum"): PyTorch's third argument is the weight
+        raise TypeError(f"{name}: weight must hold one number per class, got the string {weight!r}; give the "
+                        f"reduction by name: reduction={weight!r}")
     array = to_float_array(checks.data_of(weight), name).astype(scores.data.dtype, copy=False)
     n_classes = scores.shape[_class_axis_shape(scores.shape)[0]] if scores.ndim else 0
     if array.shape != (n_classes,):
