@@ -176,7 +176,7 @@ class Optimizer:
         elif not isinstance(params, Iterable) or isinstance(params, (str, bytes, Mapping)):
             raise TypeError(f"{call}: 'params' must be a list of Values, got {type(params).__name__}")
         params = list(params)
-        known = {id(p): i for i, p in enumerate(self.parameters())}
+        known = {id(p): i for i, p in enumerate(self._all_params())}
         start = len(known)
         for i, p in enumerate(params, start):
             if not isinstance(p, Value):
@@ -197,7 +197,7 @@ class Optimizer:
             known[id(p)] = i
         return params
 
-    def parameters(self) -> list[Value]:
+    def _all_params(self) -> list[Value]:
         """Every parameter of every group, in order (the positions state_dict() numbers them by)."""
         return [p for group in self.param_groups for p in group["params"]]
 
@@ -267,7 +267,7 @@ class Optimizer:
             state = self.state[p]
             key = _misfit_state(state, data.shape) or ""
             problem = f"its data has shape {data.shape} but the optimizer's '{key}' has shape {state[key].shape}"
-        position = next(i for i, q in enumerate(self.parameters()) if q is p)
+        position = next(i for i, q in enumerate(self._all_params()) if q is p)
         return f"{type(self).__name__}.step: parameter {position} cannot be updated: {problem}; nothing was changed"
 
     # ------------------------------------------------------------------ state dicts
