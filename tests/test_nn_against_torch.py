@@ -9,9 +9,20 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0 to compare with it")
 
+from nn_strategies import (  # noqa: E402
+    NN_EXAMPLES,
+    arrays,
+    away_from_zero,
+    batch_shapes,
+    class_problems,
+    features,
+    probabilities,
+    reductions,
+    targets01,
+    upstream_gradients,
+)
+
 import tinygrad_edu as tg  # noqa: E402
-from nn_strategies import (NN_EXAMPLES, arrays, away_from_zero, batch_shapes, class_problems,  # noqa: E402
-                           features, probabilities, reductions, targets01, upstream_gradients)
 from tinygrad_edu import Value, nn  # noqa: E402
 
 RTOL, ATOL = 1e-10, 1e-12
@@ -204,6 +215,109 @@ def test_cross_entropy_with_large_logits_matches_torch():
     close(z.grad, zt.grad)
 
 
+@st.composite
+def class_index_problems(draw):
+    """(logits, classes, weight or None, ignore_index or None): logits (C,), (N, C) or (N, C, d1[, d2]) with
+    class targets of the matching shape; some targets may be the ignored index (never all of them)."""
+    n_classes = draw(st.integers(1, 4))
+    layout = draw(st.sampled_from(["unbatched", "batched", "positions"]))
+    lead = {"unbatched": (), "batched": (draw(st.integers(1, 4)),),
+            "positions": (draw(st.integers(1, 3)), draw(st.integers(1, 3)))}[layout]
+    logits_shape = (n_classes,) if not lead else lead[:1] + (n_classes,) + lead[1:]
+    logits = draw(arrays(logits_shape, st.floats(-3, 3)))
+    classes = np.array(draw(st.lists(st.integers(0, n_classes - 1), min_size=max(1, int(np.prod(lead))),
+                                     max_size=max(1, int(np.prod(lead)))))).reshape(lead)
+    ignore_index = draw(st.sampled_from([None, -100, 0]))
+    if ignore_index == -100 and classes.size > 1:
+        classes.flat[0] = -100
+    weight = draw(st.none() | arrays((n_classes,), st.floats(0.25, 2.0)))
+    return logits, classes, weight, ignore_index
+
+
+@settings(max_examples=NN_EXAMPLES)
+@given(class_index_problems(), reductions, st.sampled_from([0.0, 0.1, 0.5]), st.data())
+def test_cross_entropy_options_match_torch(problem, reduction, smoothing, data):
+    """cross_entropy and nll_loss (functions and modules) with class weights, ignore_index, label smoothing and
+    (N, C, d1, ...) inputs, the targets an int64 Value: values and logits gradients equal PyTorch's."""
+    logits, classes, weight, ignore_index = problem
+    if ignore_index is not None and np.all(classes == ignore_index) and reduction == "mean":
+        ignore_index = None  # every target ignored: a mean of nothing (NaN in both), not what is tested here
+    options = {} if ignore_index is None else {"ignore_index": ignore_index}
+    their_weight = None if weight is None else torch.tensor(weight)
+    upstream = data.draw(upstream_gradients(classes.shape)) if reduction == "none" else np.array(1.3)
+    cases = [
+        (lambda z: nn.CrossEntropyLoss(weight=weight, reduction=reduction, label_smoothing=smoothing, **options)(
+            z, tg.tensor(classes)),
+         lambda z: F.cross_entropy(z, torch.tensor(classes), weight=their_weight, reduction=reduction,
+                                   label_smoothing=smoothing, **options)),
+        (lambda z: nn.NLLLoss(weight, reduction=reduction, **options)(z, tg.tensor(classes)),
+         lambda z: F.nll_loss(z, torch.tensor(classes), weight=their_weight, reduction=reduction, **options)),
+    ]
+    for ours_fn, their_fn in cases:
+        z, zt = Value(logits), leaf(logits)
+        ours, theirs = ours_fn(z), their_fn(zt)
+        close(ours, theirs)
+        backward_both(ours, theirs, upstream)
+        close(z.grad, zt.grad)
+
+
+@settings(max_examples=NN_EXAMPLES)
+@given(st.integers(1, 4), st.sampled_from([(), (3,), (2, 2)]), reductions, st.sampled_from([0.0, 0.2]), st.data())
+def test_cross_entropy_with_probability_targets_matches_torch(n_classes, positions, reduction, smoothing, data):
+    """Class probabilities of the logits' shape as the target (N, C) or (N, C, d...): values and the gradients
+    with respect to both the logits and the probabilities, with and without weights and smoothing."""
+    shape = (data.draw(st.integers(1, 3)), n_classes) + positions
+    logits = data.draw(arrays(shape, st.floats(-3, 3)))
+    raw = data.draw(arrays(shape, st.floats(0.05, 1.0)))
+    target = raw / raw.sum(axis=1, keepdims=True)
+    weight = data.draw(st.none() | arrays((n_classes,), st.floats(0.25, 2.0)))
+    z, zt, t, tt = Value(logits), leaf(logits), Value(target), leaf(target)
+    ours = nn.cross_entropy(z, t, reduction, weight=weight, label_smoothing=smoothing)
+    theirs = F.cross_entropy(zt, tt, weight=None if weight is None else torch.tensor(weight), reduction=reduction,
+                             label_smoothing=smoothing)
+    close(ours, theirs)
+    upstream = data.draw(upstream_gradients(ours.shape)) if reduction == "none" else np.array(0.7)
+    backward_both(ours, theirs, upstream)
+    close(z.grad, zt.grad)
+    close(t.grad, tt.grad)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_losses_with_weights_match_torch(reduction):
+    """BCELoss(weight) and BCEWithLogitsLoss(weight, pos_weight), logits out to +-40: values and the gradients
+    with respect to the prediction and the target."""
+    rng = np.random.default_rng(4)
+    logits = np.concatenate([rng.standard_normal((3, 3)) * 3, [[40.0, -40.0, 0.0]]])
+    target = rng.uniform(0, 1, (4, 3))
+    weight, pos_weight = rng.uniform(0.5, 2.0, (4, 1)), np.array([0.5, 1.0, 3.0])
+    upstream = rng.uniform(0.5, 2.0, (4, 3))
+    check_loss(nn.BCEWithLogitsLoss(weight=weight, pos_weight=pos_weight, reduction=reduction),
+               lambda a, b, reduction: F.binary_cross_entropy_with_logits(
+                   a, b, weight=torch.tensor(weight), pos_weight=torch.tensor(pos_weight), reduction=reduction),
+               logits, target, reduction, upstream)
+    probabilities = 1 / (1 + np.exp(-logits[:3]))
+    check_loss(nn.BCELoss(weight=weight[:3], reduction=reduction),
+               lambda a, b, reduction: F.binary_cross_entropy(a, b, weight=torch.tensor(weight[:3]),
+                                                              reduction=reduction),
+               probabilities, target[:3], reduction, upstream[:3], target_grad=False)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_losses_take_integer_value_targets_as_torch_does(dtype):
+    """mse_loss against an int64 Value target and cross_entropy against int64 class Values: PyTorch's values
+    and dtypes (the loss keeps the prediction's float type)."""
+    p = np.array([[1.5, -0.5], [2.0, 0.25]], dtype=dtype)
+    target = np.array([[1, 0], [3, -1]])
+    ours = nn.MSELoss()(tg.tensor(p, requires_grad=True), tg.tensor(target))
+    theirs = torch.nn.MSELoss()(torch.tensor(p, requires_grad=True), torch.tensor(target))
+    assert ours.dtype == theirs.detach().numpy().dtype
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-7 if dtype == "float32" else 1e-15)
+    ours = nn.CrossEntropyLoss()(tg.tensor(p), tg.tensor([1, 0]))
+    theirs = torch.nn.CrossEntropyLoss()(torch.tensor(p), torch.tensor([1, 0]))
+    assert ours.dtype == theirs.numpy().dtype
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-6 if dtype == "float32" else 1e-15)
+
+
 # ---------------------------------------------------------------------- module structure
 
 
@@ -237,7 +351,7 @@ def test_parameter_names_and_order_match_torch_for_a_sequential_subclass():
     assert [name for name, _ in ours.named_parameters()] == [name for name, _ in theirs.named_parameters()]
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict({name: t.detach().numpy() for name, t in theirs.state_dict().items()})
-    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+    for p, q in zip(ours.parameters(), theirs.parameters()):
         close(p.data, q)
 
 
@@ -280,7 +394,7 @@ def test_apply_visits_a_layer_shared_by_two_parents_as_torch_does():
     orders = []
     for model in (build(tg), build(torch)):
         order = []
-        model.apply(lambda m: order.append(type(m).__name__))
+        model.apply(lambda m, order=order: order.append(type(m).__name__))
         orders.append(order)
     assert orders[0] == orders[1]
     assert orders[0].count("Linear") == 2
