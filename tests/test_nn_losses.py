@@ -3,7 +3,9 @@ numerics at the edges (BCE at p = 0 or 1, BCE with logits at +-1e4 and at 0)."""
 
 import numpy as np
 import pytest
+from helpers import raises
 
+import tinygrad_edu as tg
 from tinygrad_edu import Value, nn
 
 ELEMENTWISE = [
@@ -197,3 +199,143 @@ def test_cross_entropy_sum_of_an_empty_batch_is_zero():
     assert loss.shape == ()
     assert loss.data == 0.0
 
+
+
+# ---------------------------------------------------------------------- NLLLoss, cross entropy's options
+
+
+def test_nll_loss_picks_minus_the_target_entries():
+    """nll_loss(x, y) = -x[n, y_n], averaged; with weights w, sum(-w[y_n] x[n, y_n]) / sum(w[y_n])."""
+    x = np.array([[-0.5, -1.0, -2.0], [-3.0, -0.25, -1.5]])
+    y = np.array([2, 1])
+    assert nn.NLLLoss()(Value(x), y).item() == pytest.approx((2.0 + 0.25) / 2, rel=1e-15)
+    assert nn.nll_loss(Value(x), y, "sum").item() == pytest.approx(2.25, rel=1e-15)
+    w = np.array([1.0, 3.0, 0.5])
+    assert nn.NLLLoss(weight=w)(Value(x), y).item() == pytest.approx((0.5 * 2.0 + 3.0 * 0.25) / 3.5, rel=1e-15)
+    np.testing.assert_array_equal(nn.NLLLoss(reduction="none")(Value(x), y).data, [2.0, 0.25])
+
+
+def test_ignored_targets_add_nothing_and_do_not_count():
+    """Targets equal to ignore_index (-100 by default) give a loss of 0 and no gradient, and the mean divides
+    by the number of the others; a custom ignore_index works the same way."""
+    z = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5], [3.0, -1.0, 0.0]])
+    per_row = nn.cross_entropy(Value(z), np.array([0, 1, 2]), "none").data
+    logits = Value(z)
+    loss = nn.CrossEntropyLoss()(logits, np.array([0, -100, 2]))
+    assert loss.item() == pytest.approx((per_row[0] + per_row[2]) / 2, rel=1e-14)
+    loss.backward()
+    np.testing.assert_array_equal(logits.grad[1], [0.0, 0.0, 0.0])
+    custom = nn.CrossEntropyLoss(ignore_index=1, reduction="sum")(Value(z), np.array([0, 1, 2]))
+    assert custom.item() == pytest.approx(per_row[0] + per_row[2], rel=1e-14)
+
+
+def test_label_smoothing_mixes_in_the_uniform_distribution():
+    """With smoothing e, the loss is (1 - e) CE + e * mean over classes of -log softmax: checked by hand."""
+    z = np.array([[2.0, 0.0, -1.0]])
+    log_p = z - np.log(np.exp(z).sum())
+    expected = (1 - 0.3) * -log_p[0, 0] + 0.3 * -log_p[0].mean()
+    assert nn.CrossEntropyLoss(label_smoothing=0.3)(Value(z), np.array([0])).item() == pytest.approx(expected,
+                                                                                                    rel=1e-14)
+
+
+def test_probability_targets_give_the_cross_entropy_of_two_distributions():
+    """A float target of the logits' shape is a distribution: the loss is -sum_c t_c log softmax(z)_c, and a
+    one-hot target gives the same loss as its class index."""
+    z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 1.0]])
+    t = np.array([[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]])
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(nn.cross_entropy(Value(z), t, "none").data, -(t * log_p).sum(axis=1), rtol=1e-14)
+    one_hot = np.eye(3)[[2, 0]]
+    assert nn.cross_entropy(Value(z), one_hot).item() == pytest.approx(
+        nn.cross_entropy(Value(z), np.array([2, 0])).item(), rel=1e-14)
+
+
+def test_class_targets_may_be_int64_values():
+    """An int64 Value (what tensor([...]) and a DataLoader give) is a class target like an integer array."""
+    z = Value(np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]))
+    assert nn.CrossEntropyLoss()(z, tg.tensor([2, 1])).item() == nn.cross_entropy(z, np.array([2, 1])).item()
+    assert nn.NLLLoss()(z, tg.tensor([2, 1], dtype=tg.int32)).item() == pytest.approx(-2.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("make", [lambda: nn.CrossEntropyLoss(), lambda: nn.NLLLoss()], ids=["ce", "nll"])
+def test_a_ragged_class_target_is_a_value_error_naming_the_call(make):
+    """A ragged nested list as the target: ValueError naming the loss, never numpy's bare message."""
+    with raises(ValueError, "cannot make an array of class indices", "list"):
+        make()(Value(np.zeros((2, 3))), [[0, 1], [2]])
+
+
+def test_option_errors_name_the_loss():
+    """Weights of the wrong length, smoothing outside [0, 1], a non-integer ignore_index, ignore_index with
+    probability targets, and a class out of range (the message mentions ignore_index) are refused."""
+    z = Value(np.zeros((2, 3)))
+    with raises(ValueError, "cross_entropy", "one number per class", "(3,)", "(2,)"):
+        nn.cross_entropy(z, np.array([0, 1]), weight=np.ones(2))
+    with raises(ValueError, "CrossEntropyLoss", "label_smoothing", "1.5"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
+    with raises(TypeError, "NLLLoss", "ignore_index", "0.5"):
+        nn.NLLLoss(ignore_index=0.5)
+    with raises(ValueError, "cross_entropy", "ignore_index", "probability"):
+        nn.cross_entropy(z, np.full((2, 3), 1 / 3), ignore_index=0)
+    with raises(ValueError, "nll_loss", "[0, 3)", "ignore_index=-100", "from 7 to 7"):
+        nn.nll_loss(z, np.array([0, 7]))
+
+
+# ---------------------------------------------------------------------- binary losses' weights
+
+
+def test_bce_weight_multiplies_each_elements_loss():
+    """BCELoss(weight): w * the per-element loss, broadcast over the batch; the mean is over elements."""
+    p, t, w = np.array([[0.25, 0.5], [0.75, 0.5]]), np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([2.0, 0.5])
+    plain = nn.binary_cross_entropy(Value(p), t, "none").data
+    np.testing.assert_allclose(nn.BCELoss(weight=w, reduction="none")(Value(p), t).data, plain * w, rtol=1e-15)
+    assert nn.BCELoss(weight=w)(Value(p), t).item() == pytest.approx((plain * w).mean(), rel=1e-15)
+    with raises(ValueError, "binary_cross_entropy", "weight", "(3,)", "(2, 2)"):
+        nn.BCELoss(weight=np.ones(3))(Value(p), t)
+
+
+def test_pos_weight_scales_the_positive_term_and_its_rules_pass_gradcheck():
+    """pos_weight w: -(w t log s + (1 - t) log(1 - s)); its own derivative rules (logits and target) agree with
+    finite differences, first and second order."""
+    x, t, w = np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([[1.0, 0.0], [0.3, 0.8]]), np.array([2.0, 0.5])
+    s = 1 / (1 + np.exp(-x))
+    expected = -(w * t * np.log(s) + (1 - t) * np.log(1 - s))
+    np.testing.assert_allclose(nn.BCEWithLogitsLoss(pos_weight=w, reduction="none")(Value(x), t).data, expected,
+                               rtol=1e-14)
+    def loss(a, b):
+        return nn.binary_cross_entropy_with_logits(a, b, "sum", pos_weight=w)
+
+    assert tg.gradcheck(loss, (Value(x), Value(t)))
+    assert tg.gradgradcheck(loss, (Value(x), Value(t)))
+
+
+def test_loss_weights_are_buffers_saved_in_the_state_dict_as_in_pytorch():
+    """A loss's weight and pos_weight are buffers: in state_dict (as PyTorch's), not parameters."""
+    loss = nn.CrossEntropyLoss(weight=[1.0, 2.0])
+    assert list(loss.state_dict()) == ["weight"] and loss.parameters() == []
+    assert list(nn.BCEWithLogitsLoss(pos_weight=[3.0]).state_dict()) == ["pos_weight"]
+    assert nn.MSELoss().state_dict() == {}
+
+
+# ---------------------------------------------------------------------- PyTorch's arguments
+
+
+@pytest.mark.parametrize("make", [lambda: nn.MSELoss("sum"), lambda: nn.BCELoss("sum"),
+                                  lambda: nn.CrossEntropyLoss("none"), lambda: nn.NLLLoss("mean")],
+                         ids=["MSELoss", "BCELoss", "CrossEntropyLoss", "NLLLoss"])
+def test_a_reduction_given_positionally_is_refused_with_the_fix(make):
+    """The modules take PyTorch's arguments in PyTorch's order (size_average or weight first), so a reduction
+    given first, which PyTorch would misread, is a TypeError that shows reduction= by name."""
+    with raises(TypeError, "first argument", "reduction="):
+        make()
+
+
+@pytest.mark.parametrize("size_average, reduce, expected", [(None, False, "none"), (False, None, "sum"),
+                                                            (True, True, "mean"), (False, False, "none")])
+def test_size_average_and_reduce_mean_what_they_mean_in_pytorch(size_average, reduce, expected):
+    """PyTorch's deprecated size_average/reduce pick the reduction (reduce=False wins), with a warning."""
+    with pytest.warns(UserWarning, match="deprecated"):
+        loss = nn.MSELoss(size_average, reduce)
+    assert loss.reduction == expected
+    with pytest.warns(UserWarning, match="deprecated"):
+        value = nn.functional.mse_loss(Value(np.ones(2)), np.zeros(2), size_average, reduce)
+    assert value.shape == ((2,) if expected == "none" else ())
