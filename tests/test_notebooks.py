@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-for module in ("nbformat", "nbclient", "ipykernel", "matplotlib", "sklearn"):
-    pytest.importorskip(module, reason=f"the notebook tests need {module}: pip install -e \".[test]\"")
+pytest.importorskip("nbformat", reason="the notebook tests need nbformat: pip install -e \".[test]\"")
 
 import nbformat  # noqa: E402
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
@@ -96,6 +95,8 @@ def test_the_course_numbers_are_in_notebook_02():
 def test_notebook_runs_and_prints_what_it_stored(path):
     """Run in a fresh kernel (an exception in any cell fails here, with the cell and the traceback), then every
     compared cell's text must match the stored text, numbers to a relative 1e-6."""
+    for module in ("nbclient", "ipykernel", "matplotlib", "sklearn"):  # the runner, the kernel, the notebooks' imports
+        pytest.importorskip(module, reason=f"running the notebooks needs {module}: pip install -e \".[test]\"")
     fresh = run_all.execute(path)
     differences = run_all.compare(nbformat.read(path, as_version=4), fresh)
     assert differences == [], (f"{path.name} now prints something else than it stored (if the change is "
