@@ -407,7 +407,8 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    weight: Value | None  # a buffer (see register_buffer), as in PyTorch
+    # Class defaults: a loss pickled before these options existed still works.
+    weight: Value | None = None  # a buffer (see register_buffer), as in PyTorch
 
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
@@ -445,7 +446,7 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross entropy of sigmoid(logits), computed stably from the logits (``pos_weight``: see the function)."""
 
-    pos_weight: Value | None
+    pos_weight: Value | None = None
 
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
                  pos_weight: Any = None) -> None:
@@ -461,7 +462,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """Negative log likelihood of class indices, for log-probabilities (``nll_loss``)."""
 
-    ignore_index: int
+    ignore_index: int = -100
 
     def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                  reduction: str = "mean") -> None:
@@ -478,8 +479,8 @@ class CrossEntropyLoss(_WeightedLoss):
     """-log softmax(logits)[class] for logits (N, C) and class indices (N,) or probabilities (N, C)
     (``cross_entropy``: weight, ignore_index and label_smoothing as there)."""
 
-    ignore_index: int
-    label_smoothing: float
+    ignore_index: int = -100
+    label_smoothing: float = 0.0
 
     def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
