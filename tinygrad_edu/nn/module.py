@@ -117,7 +117,9 @@ class Module:
         if not name or "." in name:
             raise KeyError(f"{op}: the name must be non-empty and contain no '.', got {name!r}")
         mine = vars(self)
-        if (name in mine and not allow(mine[name])) or (name not in mine and hasattr(type(self), name)):
+        # (A class attribute that is None is a default for the name, which may then be registered.)
+        if (name in mine and not allow(mine[name])) or (name not in mine and getattr(type(self), name, None)
+                                                        is not None):
             taken = mine[name] if name in mine else getattr(type(self), name)
             raise KeyError(f"{op}: attribute '{name}' already exists and is something else "
                            f"({type(taken).__name__})")
