@@ -53,7 +53,12 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     without a separate walk. Leaves have nothing further back and never wait.
     A gradient may be a numpy scalar where numpy made one (0-d results): callers take np.asarray.
     """
-    grads, waiting = start_pass(roots, seeds)
+    grads: dict[Value, Any] = {}
+    waiting: list[tuple[int, Value]] = []  # (-number, Value): heapq pops the smallest, so the newest
+    for root, seed in zip(roots, seeds):  # the seeds, at the roots; those with inputs wait their turn
+        if root not in grads and root.inputs:
+            heapq.heappush(waiting, (-root._number, root))
+        grads[root] = grads[root] + seed if root in grads else seed
     while waiting:
         node = heapq.heappop(waiting)[1]  # the newest waiting Value: every use of it has passed its share back
         g = grads[node]
@@ -89,19 +94,6 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
 
 # ---------------------------------------------------------------------- the loop's helpers
 
-
-def start_pass(roots: Sequence[Value], seeds: Sequence[Any]) -> tuple[dict[Value, Any], list[Any]]:
-    """The pass's gradients (the seeds, at the roots) and the heap of the roots that have inputs."""
-    grads: dict[Value, Any] = {}
-    waiting: list[tuple[int, Value]] = []  # (-number, Value): heapq pops the smallest, so the newest
-    for root, seed in zip(roots, seeds):
-        if root in grads:
-            grads[root] = grads[root] + seed
-        else:
-            grads[root] = seed
-            if root.inputs:
-                heapq.heappush(waiting, (-root._number, root))
-    return grads, waiting
 
 def check_unchanged(node: Value) -> None:
     """Raise if a Value whose numbers node's rules read was changed in place after node was made.

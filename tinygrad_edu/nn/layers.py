@@ -139,7 +139,7 @@ class Sigmoid(Module):
 
     def forward(self, x: Any) -> Value:
         """sigmoid of every element."""
-        return as_value(x).sigmoid()
+        return ops.sigmoid(x if isinstance(x, Value) else as_value(x))  # type: ignore[no-any-return]
 
 
 class Tanh(Module):
@@ -147,7 +147,7 @@ class Tanh(Module):
 
     def forward(self, x: Any) -> Value:
         """tanh of every element."""
-        return as_value(x).tanh()
+        return ops.tanh(x if isinstance(x, Value) else as_value(x))  # type: ignore[no-any-return]
 
 
 class ReLU(Module):
@@ -164,7 +164,7 @@ class ReLU(Module):
         """relu of every element."""
         if self.inplace:
             return relu(x, inplace=True)
-        return as_value(x).relu()
+        return ops.relu(x if isinstance(x, Value) else as_value(x))  # type: ignore[no-any-return]
 
     def extra_repr(self) -> str:
         """``inplace=True`` when set, as PyTorch prints it."""

@@ -74,7 +74,8 @@ def elementwise_weight(weight: Any, prediction: Value, name: str, what: str = "w
 
 def _matching(prediction: Any, target: Any, name: str) -> tuple[Value, Any]:
     """The prediction as a Value and the target as a Value or a constant array of the same shape."""
-    prediction = as_value(prediction)
+    if not isinstance(prediction, Value):
+        prediction = as_value(prediction)
     dtype, shape = prediction.data.dtype, prediction.data.shape
     if not isinstance(target, Value) and not (type(target) is np.ndarray and target.dtype is dtype):
         target = to_float_array(target, name).astype(dtype, copy=False)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..value import Value
-from .optimizer import Optimizer, _pieces, flag, real_number
+from .optimizer import _BLOCK, Optimizer, _pieces, flag, real_number
 
 
 class SGD(Optimizer):
@@ -43,7 +43,8 @@ class SGD(Optimizer):
         lr, momentum, decay = group["lr"], group["momentum"], group["weight_decay"]
         if not momentum:
             for p, grad in zip(params, grads):
-                for data, g in _pieces(p.data, grad):
+                # A small parameter is one piece: taken here, it spares a call per parameter per step.
+                for data, g in ((p.data, grad),) if grad.size <= _BLOCK else _pieces(p.data, grad):
                     data -= lr * (g + decay * data if decay else g)
             return
         dampening, nesterov = group["dampening"], group["nesterov"]
