@@ -194,7 +194,7 @@ def test_the_error_names_the_operation_and_the_input():
     y = (w * w).sum()
     with no_grad():
         w.mul_(3)
-    with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*argument 0.*named 'w'.*'mul'"):
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*argument [01].*named 'w'.*'mul'"):
         y.backward()
     assert w.grad is None  # nothing was stored
 
@@ -245,10 +245,36 @@ def test_a_change_to_an_operations_own_result_is_seen():
 
 def test_load_state_dict_counts_as_a_change():
     layer = nn.Linear(2, 1)
-    loss = layer(np.ones((1, 2))).sum() * layer.weight.sum()
+    loss = (layer.weight ** 2).sum()  # pow's rule for the weight reads the weight
     layer.load_state_dict(layer.state_dict())
     with pytest.raises(RuntimeError, match=INPLACE_MESSAGE):
         loss.backward()
+
+
+def test_only_what_the_running_rules_read_is_checked_as_in_pytorch():
+    """The check covers what the rules of inputs that need a gradient read, as PyTorch saves them: one Linear
+    layer on constant input, stepped between forward and backward, still backpropagates (its weight rule reads
+    the input, not the weight), and w * c with c needing no gradient ignores a change to w."""
+    results = []
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(2, 1).double()
+        x = lib.tensor([[1.0, 2.0]], dtype=lib.float64)
+        opt = lib.optim.SGD(layer.parameters(), lr=0.5)
+        loss1, loss2 = layer(x).sum(), (layer(x) ** 2).sum()
+        loss1.backward()
+        opt.step()
+        opt.zero_grad()
+        loss2.backward()  # fine in both: pow reads linear's result, linear's weight rule reads x
+        w = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        c = lib.tensor([3.0, 4.0], dtype=lib.float64)
+        y = (w * c).sum()
+        with lib.no_grad():
+            w.add_(1.0)
+        y.backward()
+        results.append(np.array(w.grad))
+    np.testing.assert_array_equal(results[0], results[1])
+    assert results[0].tolist() == [3.0, 4.0]
 
 
 def test_a_graph_built_after_the_change_backpropagates_normally():
@@ -264,3 +290,68 @@ def test_gradcheck_is_not_tripped_by_its_own_perturbations():
     x = Value(np.array([0.3, -1.2]))
     assert tg.gradcheck(lambda v: (v.exp() * v).sum(), [x])
     assert tg.gradgradcheck(lambda v: (v.exp() * v).sum(), [x])
+
+
+def test_an_index_or_condition_changed_after_use_does_not_change_the_gradient():
+    """The graph keeps its own copy of an index or a where() condition given as a Value, so changing that
+    Value in place afterwards cannot change what backward() reads (PyTorch refuses with its in-place error;
+    here the gradient is the one of the numbers the forward pass used)."""
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    index = tg.tensor([0, 1])
+    y = x[index]
+    index.add_(2)
+    (y * tg.tensor([10.0, 20.0])).sum().backward()
+    assert x.grad.tolist() == [10.0, 20.0, 0.0, 0.0]
+    condition = tg.tensor([True, False, True])
+    z = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    picked = tg.where(condition, z, 0.0)
+    condition[...] = False
+    picked.sum().backward()
+    assert z.grad.tolist() == [1.0, 0.0, 1.0]
+    mask = tg.tensor([True, False, False, True])
+    w = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    chosen = w[mask]
+    mask.fill_(True)
+    chosen.sum().backward()
+    assert w.grad.tolist() == [1.0, 0.0, 0.0, 1.0]
+
+
+def test_inplace_operators_where_rebinding_would_differ_from_pytorch_are_refused():
+    """x += 1 on a Value in a graph rebinds x; where that would differ from PyTorch's change in place
+    (x is a view of another Value, or viewed by one), it is an error instead; PyTorch raises for a view of
+    a leaf that requires grad too."""
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    view_of_leaf = w[:2]
+    with pytest.raises(RuntimeError, match=r"\+=.*shares its memory"):
+        view_of_leaf += 1
+    assert torch_raises(lambda: torch.tensor([1.0, 2.0], requires_grad=True)[:1].__iadd__(1))
+    h = w * 2
+    part = h[:2]
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        part += 10
+    buffer = tg.zeros(4)
+    piece = buffer[:2]
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        piece += w[:2]
+
+
+def test_a_rebinding_operator_keeps_pytorchs_dtype_and_shape():
+    h = tg.tensor([1.0, 2.0], dtype=tg.float32, requires_grad=True) * 2
+    h += tg.tensor([1.0, 1.0], dtype=tg.float64)
+    assert h.dtype == np.float32 and h.tolist() == [3.0, 5.0]
+    with pytest.raises(ValueError, match=r"\+=.*shape"):
+        h += tg.ones(2, 2)
+    counts = tg.tensor([1, 2])
+    with pytest.raises(TypeError, match=r"\+=.*int64"):
+        counts += tg.tensor([0.5, 0.5], requires_grad=True)
+
+
+def test_a_custom_operation_returning_a_view_shares_the_change_stamp():
+    """A forward that returns a view of its input (x[::2]) is seen like the library's views."""
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    evens = tg.Operation("evens", lambda x: x[::2], lambda g, x, out: g)
+    y = (w * evens(c)).sum()
+    evens(c).mul_(100)
+    with pytest.raises(RuntimeError, match=INPLACE_MESSAGE):
+        y.backward()

@@ -104,7 +104,7 @@ def test_initializers_work_on_a_layers_parameters_and_stamp_the_change():
     """On a Parameter that requires grad (no no_grad needed, as in PyTorch); a graph built before the change can
     no longer be differentiated (the in-place check), one built after can."""
     layer = nn.Linear(3, 2)
-    loss = layer(np.ones(3)).sum()
+    loss = layer(Value(np.ones(3))).sum()  # the input requires grad, so its rule reads the weight
     init.xavier_uniform_(layer.weight)
     init.zeros_(layer.bias)
     assert np.all(layer.bias.data == 0) and layer.weight.requires_grad

@@ -887,7 +887,7 @@ def test_to_takes_dtypes_devices_and_tensors():
     another device, or an integer dtype, is an error naming the call; a graph built before can no longer be
     differentiated (the in-place check)."""
     model = nn.Linear(2, 2)
-    loss = model(np.ones(2)).sum()
+    loss = model(Value(np.ones(2))).sum()  # the input requires grad, so its rule reads the weight
     assert model.to("cpu") is model and model.weight.dtype == np.float64
     assert model.to(tg.device("cpu"), tg.float32) is model and model.weight.dtype == np.float32
     model.to(dtype=tg.float64)

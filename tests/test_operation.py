@@ -36,10 +36,15 @@ def test_a_forward_that_returns_none_or_complex_numbers_names_the_operation():
 
 def test_saves_names_what_the_rules_read_and_is_checked():
     scale = Operation("scale", lambda x, k: x * k, lambda g, x, k, out: g * k, None, saves=("k",))
-    assert scale.saved == (1,)
+    assert scale.saved == ((1,), (1,))  # what each rule reads
     exp_like = Operation("my_exp", np.exp, lambda g, x, out: g * out, saves=("out",))
-    assert exp_like.saved == (-1,)
-    assert Operation("any", np.exp, lambda g, x, out: g * out).saved == (0, -1)  # by default, everything
+    assert exp_like.saved == ((-1,),)
+    assert Operation("any", np.exp, lambda g, x, out: g * out).saved == ((0, -1),)  # by default, everything
+    product = Operation("product", np.multiply, lambda g, a, b, out: g * b, lambda g, a, b, out: g * a,
+                        saves={"a": ("b",), "b": ("a",)})
+    assert product.saved == ((1,), (0,))
+    by_rule_names = Operation("twice", lambda v: v * 2, lambda g, x, out: g * 2, saves=("x",))
+    assert by_rule_names.saved == ((0,),)  # the rules' name for the argument works too
     with pytest.raises(ValueError, match="saves names 'y'"):
         Operation("bad", lambda x: x, lambda g, x, out: g, saves=("y",))
     with pytest.raises(TypeError, match="tuple of names"):

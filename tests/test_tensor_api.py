@@ -362,3 +362,123 @@ def test_numpy_reductions_of_a_value_stay_in_the_graph():
     assert summed.dtype == np.float32 and summed.item() == 3.0
     with pytest.raises(TypeError, match="astype.*is not a dtype"):
         x.astype(dict)
+
+
+# ---------------------------------------------------------------------- from a review: PyTorch's answers at the edges
+
+
+def test_logic_on_boolean_values_as_pytorch():
+    x, tx = tg.tensor([1.0, 2.0, 3.0]), t([1.0, 2.0, 3.0])
+    same((x > 1) & (x < 3), (tx > 1) & (tx < 3))
+    same((x > 2) | (x < 2), (tx > 2) | (tx < 2))
+    same((x > 1) ^ (x > 2), (tx > 1) ^ (tx > 2))
+    same(~(x > 1), ~(tx > 1))
+    np.testing.assert_array_equal(x[~(x > 1)].data, [1.0])
+    with pytest.raises(TypeError, match="&: works on boolean and integer"):
+        x & x
+
+
+def test_comparing_with_none_or_a_string_is_false_as_in_pytorch():
+    x = tg.tensor([1.0, 2.0])
+    assert (x == None) is False and (x != None) is True  # noqa: E711 (the comparison is what is tested)
+    assert (x == "a") is False
+    assert x not in [None, "a"]
+
+
+def test_dtype_float_means_float64_whatever_the_default():
+    tg.set_default_dtype(tg.float32)
+    try:
+        assert tg.tensor([1, 2], dtype=float).dtype == np.float64
+        assert tg.zeros(2, dtype=float).dtype == np.float64
+        assert tg.tensor([1, 2]).to(float).dtype == np.float64
+    finally:
+        tg.set_default_dtype(tg.float64)
+
+
+def test_an_empty_dim_reduces_every_axis_as_pytorch_and_an_empty_axis_none_as_numpy():
+    x, tx = tg.tensor(np.ones((2, 3))), t(np.ones((2, 3)))
+    same(x.sum(dim=()), tx.sum(dim=()))
+    same(x.mean(dim=[]), tx.mean(dim=[]))
+    same(x.sum(dim=(), keepdim=True), tx.sum(dim=(), keepdim=True))
+    np.testing.assert_array_equal(x.sum(axis=()).data, np.ones((2, 3)).sum(axis=()))
+
+
+def test_a_0d_value_takes_dim_0_and_minus_1_as_pytorch():
+    x, tx = tg.tensor(2.5, requires_grad=True), t(2.5, requires_grad=True)
+    values, indices = x.max(0)
+    t_values, t_indices = tx.max(0)
+    same(values, t_values)
+    same(indices, t_indices)
+    same(x.amax(0), tx.amax(0))
+    same(x.sum(dim=(0,)), tx.sum(dim=(0,)))
+    same(x.mean(dim=-1), tx.mean(dim=-1))
+    same(tg.tensor(True).all(0), torch.tensor(True).all(0))
+    same(x.argmax(0), tx.argmax(0))
+    with pytest.raises(ValueError, match="argmax"):
+        x.argmax(1)
+
+
+def test_one_axis_means_one_integer():
+    x = tg.tensor(np.ones((2, 3)))
+    for call in (lambda: x.argmax(dim=(0, 1)), lambda: x.unsqueeze((0, 1)), lambda: x.size((0, 1)),
+                 lambda: x.flatten((1, 0)), lambda: x.swapaxes((0, 1), 1)):
+        with pytest.raises(TypeError, match="takes one axis"):
+            call()
+
+
+def test_to_with_copy_and_type_by_name():
+    x = tg.tensor([1.0, 2.0])
+    copied = x.to(tg.float64, copy=True)
+    assert copied is not x and copied.tolist() == [1.0, 2.0]
+    copied.add_(10)
+    assert x.tolist() == [1.0, 2.0]
+    assert x.type("torch.FloatTensor").dtype == np.float32 and x.type("torch.LongTensor").dtype == np.int64
+    with pytest.raises(TypeError, match="type"):
+        x.type("torch.HalfTensor")
+
+
+def test_mT_swaps_the_last_two_axes():
+    cube = np.arange(24.0).reshape(2, 3, 4)
+    same(tg.tensor(cube).mT, t(cube).mT)
+
+
+def test_alpha_scales_numbers_and_none_is_refused():
+    same(tg.zeros(2).add_([1.0, 2.0], alpha=2), torch.zeros(2, dtype=torch.float64).add_(t([1.0, 2.0]), alpha=2))
+    same(tg.zeros(2).add([1.0, 2.0], alpha=2), torch.zeros(2, dtype=torch.float64).add(t([1.0, 2.0]), alpha=2))
+    with pytest.raises(TypeError, match="add_: alpha must be a number"):
+        tg.zeros(2).add_(1.0, alpha="a")
+    for call in (lambda v: v.fill_(None), lambda v: v.__setitem__(0, None), lambda v: v.copy_(None)):
+        with pytest.raises(TypeError, match="None"):
+            call(tg.zeros(2))
+    with pytest.raises(TypeError, match="full"):
+        tg.full((2,), None)
+    assert tg.full((2,), tg.tensor(3)).dtype == np.int64
+    with pytest.raises(TypeError, match="normal_"):
+        tg.zeros(2, dtype=tg.int64).normal_()
+
+
+def test_keyword_bounds_and_what_tutorials_set():
+    same(tg.arange(start=1, end=4), torch.arange(start=1, end=4))
+    same(tg.arange(end=3), torch.arange(end=3))
+    same(tg.arange(tg.tensor(3)), torch.arange(torch.tensor(3)))
+    drawn = tg.randint(low=2, high=5, size=(50,))
+    assert drawn.dtype == np.int64 and set(drawn.tolist()) <= {2, 3, 4}
+    tg.backends.cudnn.benchmark = True  # as tutorials do; there is no cuDNN here
+    assert tg.backends.cudnn.is_available() is False
+
+
+def test_inference_mode_false_turns_recording_on_as_in_pytorch():
+    @tg.inference_mode(False)
+    def recording():
+        return tg.is_grad_enabled()
+
+    @torch.inference_mode(False)
+    def t_recording():
+        return torch.is_grad_enabled()
+
+    with tg.no_grad(), torch.no_grad():
+        assert recording() is True and t_recording() is True
+        with tg.inference_mode(False), torch.inference_mode(False):
+            assert tg.is_grad_enabled() is True and torch.is_grad_enabled() is True
+    with tg.inference_mode():
+        assert not tg.is_grad_enabled()

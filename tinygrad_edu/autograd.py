@@ -107,17 +107,20 @@ def check_unchanged(node: Value) -> None:
     """
     op = node.op
     assert op is not None
-    for position in op.saved:
-        x = node if position == -1 else node.inputs[position]
-        if isinstance(x, Value) and x._version is not None and x._version[0] > node._number:
-            what = "its own result" if position == -1 else f"its argument {position}"
-            named = f", named '{x.name}'" if x.name else ""
-            raise RuntimeError(
-                f"backward: one of the Values needed for gradient computation has been modified by an inplace "
-                f"operation: {what} (a Value of shape {x.shape}{named}) was changed in place after '{op.name}' "
-                "used it, so its derivative rule would read the new numbers. Hint: compute the graph again "
-                "after the change, or change a copy instead (x = x * 3, or x.clone()); detect_anomaly() "
-                "shows where the operation was made.")
+    for rule_position, needing in enumerate(node.inputs):
+        if not (isinstance(needing, Value) and needing.requires_grad):
+            continue  # this rule will not run, so what it reads does not matter (as in PyTorch)
+        for position in op.saved[rule_position]:
+            x = node if position == -1 else node.inputs[position]
+            if isinstance(x, Value) and x._version is not None and x._version[0] > node._number:
+                what = "its own result" if position == -1 else f"its argument {position}"
+                named = f", named '{x.name}'" if x.name else ""
+                raise RuntimeError(
+                    f"backward: one of the Values needed for gradient computation has been modified by an "
+                    f"inplace operation: {what} (a Value of shape {x.shape}{named}) was changed in place after "
+                    f"'{op.name}' used it, so its derivative rule would read the new numbers. Hint: compute the "
+                    "graph again after the change, or change a copy instead (x = x * 3, or x.clone()); "
+                    "detect_anomaly() shows where the operation was made.")
 
 
 def unbroadcast(gradient: Any, x: Value, node: Value, position: int) -> Any:

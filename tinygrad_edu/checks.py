@@ -153,41 +153,52 @@ def check_operation(name: Any, forward: Any, rules: Sequence[Any], formulas: Seq
         raise ValueError(f"Operation {name!r}: {len(formulas)} formulas for {len(rules)} rules")
 
 
-def saved_positions(saves: Sequence[str] | None, forward: Callable[..., Any],
-                    rules: Sequence[Callable[..., Any] | None], name: str) -> tuple[int, ...]:
-    """The argument positions (and -1 for the result) whose numbers the rules read, from their names.
+def saved_positions(saves: Any, forward: Callable[..., Any], rules: Sequence[Callable[..., Any] | None],
+                    name: str) -> tuple[tuple[int, ...], ...]:
+    """For each rule, the argument positions (and -1 for the result) whose numbers it reads.
 
-    ``saves`` names them as the forward's parameters do, or as the rules' do
-    (``(g, a, b, out)``), e.g. ``("b", "out")``. None means every argument and
-    the result: the safe default for an operation that does not say.
+    ``saves`` names them as the forward's parameters or the rules' do, e.g.
+    ``("b", "out")`` when every rule reads those, or a dict from an argument's
+    name to what its own rule reads (``{"a": ("b",), "b": ("a",)}`` for a
+    product). None means every argument and the result: the safe default for
+    an operation that does not say.
     """
+    everything = (*range(len(rules)), -1)
     if saves is None:
-        return (*range(len(rules)), -1)
+        return (everything,) * len(rules)
     if isinstance(saves, str):
         raise TypeError(f"Operation {name!r}: saves must be a tuple of names, such as ('x', 'out'), "
                         f"not the string {saves!r}")
     if not saves:
-        return ()
-    names: tuple[str, ...] | None = None
+        return ((),) * len(rules)
+    positions: dict[str, int] = {}  # every name an argument goes by, in the forward or in the rules
     forward_code = getattr(forward, "__code__", None)
     if forward_code is not None and forward_code.co_argcount == len(rules):
-        names = (*forward_code.co_varnames[:len(rules)], "out")
-    else:
-        rule = next((r for r in rules if r is not None), None)
+        positions.update((n, i) for i, n in enumerate(forward_code.co_varnames[:len(rules)]))
+    for rule in rules:
         code = getattr(rule, "__code__", None)
         if code is not None and code.co_argcount == len(rules) + 2:
-            names = code.co_varnames[1:code.co_argcount]  # without g: the arguments, then out
-    if names is None:
-        raise TypeError(f"Operation {name!r}: saves={tuple(saves)} names the arguments, so the forward (or the "
-                        "first rule) must be a plain function with one parameter per argument")
-    positions = []
-    for saved in saves:
-        if saved not in names:
-            raise ValueError(f"Operation {name!r}: saves names {saved!r}, which is not one of the arguments "
-                             f"{names}")
-        index = names.index(saved)
-        positions.append(-1 if index == len(rules) else index)
-    return tuple(positions)
+            positions.update((n, i) for i, n in enumerate(code.co_varnames[1:len(rules) + 1]))
+    positions["out"] = -1
+    if len(positions) == 1:
+        raise TypeError(f"Operation {name!r}: saves names the arguments, so the forward (or a rule) must be a "
+                        "plain function with one parameter per argument")
+
+    def resolve(names: Any) -> tuple[int, ...]:
+        unknown = [n for n in names if n not in positions]
+        if unknown:
+            raise ValueError(f"Operation {name!r}: saves names {unknown[0]!r}, which is not one of the arguments "
+                             f"{tuple(positions)}")
+        return tuple(positions[n] for n in names)
+
+    if isinstance(saves, dict):
+        per_rule = [()] * len(rules)
+        for argument, names in saves.items():
+            if argument not in positions or argument == "out":
+                raise ValueError(f"Operation {name!r}: saves has a key {argument!r}, which is not an argument")
+            per_rule[positions[argument]] = resolve(names)
+        return tuple(per_rule)
+    return (resolve(saves),) * len(rules)
 
 def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     """``axis`` as a tuple of distinct non-negative axes (all of them for None)."""
@@ -205,6 +216,13 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: axis {axis} names an axis twice")
     return tuple(axes)
+
+
+def single_axis(axis: Any, ndim: int, op: str) -> int:
+    """One axis (an integer, negative counting from the end), as a non-negative int; a tuple is an error."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: takes one axis, an integer; got {axis!r}")
+    return normalize_axes(axis, ndim, op)[0]
 
 
 def class_axis(x: Value, axis: Any, op: str) -> tuple[int, ...]:
@@ -233,10 +251,11 @@ def reducible_axes(x: Value, axis: Axis, op: str) -> tuple[int, ...]:
 
 
 def plain_index(index: Any) -> Any:
-    """Replace Values and lists inside an index by numpy arrays; a ragged list is an error naming indexing."""
+    """Replace Values and lists inside an index by numpy arrays (copies of the Values': a later in-place change
+    of the index must not change what backward() reads); a ragged list is an error naming indexing."""
     def plain(i: Any) -> Any:
-        if isinstance(i, Value):
-            return i.data
+        if isinstance(i, Value):  # a copy: the graph keeps the index, and the Value may change in place later
+            return i.data.copy()
         if isinstance(i, list):
             if not i:
                 return np.array([], dtype=np.intp)  # numpy: [] selects nothing
@@ -293,9 +312,9 @@ def torch_reduction_args(op: str, ndim: int, axis: Any, keepdims: Any, dim: Any,
                          keepdim: Any) -> tuple[Any, bool]:
     """A reduction's (axis, keepdims) when it was called with PyTorch's ``dim=``/``keepdim=``.
 
-    Both vocabularies mean the same for sum, mean and logsumexp; mixing them
-    in one call (``axis=`` with ``keepdim=``) is an error, so each call reads
-    as one library or the other.
+    Both vocabularies mean the same for sum, mean and logsumexp, except an
+    empty dim (PyTorch: every axis) and a 0-d Value's dim 0 (PyTorch: allowed).
+    Giving the axis twice, or ``dim=`` with numpy's ``keepdims=``, is an error.
     """
     if dim is not None and axis is not None:
         raise TypeError(f"{op}: the axis is given twice (as axis and as dim)")
@@ -303,9 +322,19 @@ def torch_reduction_args(op: str, ndim: int, axis: Any, keepdims: Any, dim: Any,
         raise TypeError(f"{op}: numpy's keepdims= and PyTorch's dim=/keepdim= cannot be mixed in one call")
     if keepdim is not None and not isinstance(keepdim, (bool, np.bool_)):
         raise TypeError(f"{op}: keepdim must be True or False, got {keepdim!r}")
-    if ndim == 0 and isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) and dim in (0, -1):
-        dim = ()  # PyTorch lets a 0-d Value name dim 0 or -1 (numpy does not: axis= keeps numpy's error)
-    return (dim if dim is not None else axis), bool(keepdim) if keepdim is not None else keepdims
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None  # PyTorch's dim=() means every axis (numpy's axis=() means none)
+    return (torch_dims(dim, ndim, op) if dim is not None else axis), bool(keepdim) if keepdim is not None else keepdims
+
+
+def torch_dims(dim: Any, ndim: int, op: str) -> Any:
+    """PyTorch's dim for a 0-d Value: it may name dim 0 or -1 (numpy's axis may not), which reduces nothing."""
+    if ndim:
+        return dim
+    given = dim if isinstance(dim, (tuple, list)) else (dim,)
+    for d in given:
+        single_axis(d, 1, op)  # 0 or -1, else the usual error
+    return ()
 
 
 def cast_for_reduction(x: Value, op: str, dtype: Any, out: Any) -> Value:
@@ -330,7 +359,7 @@ def transpose_order(shape: tuple[int, ...], axes: tuple[Any, ...]) -> tuple[int,
                            or isinstance(axes[0], np.ndarray) and axes[0].ndim == 1):
         axes = () if axes[0] is None else tuple(axes[0])  # one sequence (or None): numpy's permutation
     elif len(axes) == 2 and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes):
-        first, second = (normalize_axes(a, ndim, "transpose")[0] for a in axes)  # two integers: swap them
+        first, second = (single_axis(a, ndim, "transpose") for a in axes)  # two integers: swap them
         order = list(range(ndim))
         order[first], order[second] = second, first
         return tuple(order)

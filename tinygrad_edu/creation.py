@@ -61,6 +61,8 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Value:
     """A Value of ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, or float)."""
     check_device(device, "full")
+    if fill_value is None or np.ndim(checks.data_of(fill_value)) != 0:
+        raise TypeError(f"full: fill_value must be one number, got {checks.describe(fill_value)}")
     if dtype is None:
         dtype = _natural_dtype(fill_value)
     return _value(np.full(_size(size, "full"), checks.data_of(fill_value)), dtype, requires_grad, "full")
@@ -110,10 +112,15 @@ def rand_like(v: Any, *, dtype: Any = None, requires_grad: bool = False) -> Valu
     return rand(np.shape(checks.data_of(v)), dtype=_dtype_of(v, dtype), requires_grad=requires_grad)
 
 
-def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
-            requires_grad: bool = False) -> Value:
-    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+            low: Any = None, high: Any = None) -> Value:
+    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (each may also be given by name)."""
     check_device(device, "randint")
+    if high is not None:
+        args = (*args, *(() if low is None else (low,)), high) if not args else (*args, high)
+    elif low is not None:
+        args = (low, *args)
     if size is None and args and isinstance(args[-1], (tuple, list)):
         *args, size = args  # type: ignore[assignment]
     if size is None or len(args) not in (1, 2):
@@ -137,9 +144,18 @@ def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bo
                   requires_grad, "randperm")
 
 
-def arange(*args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Value:
-    """``arange(end)``, ``arange(start, end)`` or ``arange(start, end, step)``: int64 when all are integers."""
+def arange(*args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, start: Any = None,
+           end: Any = None, step: Any = None) -> Value:
+    """``arange(end)``, ``arange(start, end)`` or ``arange(start, end, step)``: int64 when all are integers.
+
+    The bounds may be given by name, and may be one-element Values.
+    """
     check_device(device, "arange")
+    if start is not None or end is not None or step is not None:
+        if args or end is None:
+            raise TypeError("arange: give the bounds by position or by name (end= at least), not both")
+        args = (0 if start is None else start, end, *(() if step is None else (step,)))
+    args = tuple(a.item() if isinstance(a, Value) and a.data.size == 1 else a for a in args)
     if not 1 <= len(args) <= 3:
         raise TypeError(f"arange: takes end, or start and end, or start, end and step; got {len(args)} numbers")
     numbers_given = [checks.data_of(a) for a in args]
@@ -238,6 +254,8 @@ def _random(draw: Any, size: Any, dtype: Any, requires_grad: bool, op: str) -> V
 def _natural_dtype(value: Any) -> Any:
     """PyTorch's dtype for a Python number: bool, int64, or the default float."""
     value = checks.data_of(value)
+    if isinstance(value, np.ndarray):  # a 0-d Value's numbers: their own dtype
+        return value.dtype
     if isinstance(value, (bool, np.bool_)):
         return dtypes.bool_
     if isinstance(value, (int, np.integer)):

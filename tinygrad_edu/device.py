@@ -85,11 +85,25 @@ class _Mps:
         return False
 
 
+class _Cudnn:
+    """PyTorch's ``torch.backends.cudnn``: absent; its switches can be set (tutorials set them) and change nothing."""
+
+    benchmark = False
+    deterministic = False
+    enabled = False
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: no cuDNN here."""
+        return False
+
+
 class _Backends:
-    """PyTorch's ``torch.backends``: only ``mps`` and ``cuda``, both absent."""
+    """PyTorch's ``torch.backends``: ``mps``, ``cuda`` and ``cudnn``, all absent."""
 
     mps = _Mps()
     cuda = _Cuda()
+    cudnn = _Cudnn()
 
 
 class _Accelerator:

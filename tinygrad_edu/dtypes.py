@@ -50,7 +50,8 @@ def set_default_dtype(dtype: Any) -> None:
 def as_dtype(dtype: Any, op: str) -> np.dtype:
     """A dtype named any of the usual ways (``float32``, ``np.float32``, ``"float32"``, ``float``), checked."""
     if dtype is float:
-        return get_default_dtype()  # PyTorch's tensor(..., dtype=float) is the default float type
+        return float64  # as PyTorch, where dtype=float is torch.float64 whatever the default
+
     if dtype is int:
         return int64
     if dtype is bool:

@@ -219,7 +219,9 @@ class _Application:
         rules = [self._rule(i) if i in positions else None for i in range(len(args))]
         formulas = [f"{self.name}.backward(ctx, g)[{i}]" if i in positions else None for i in range(len(args))]
         self.op = Operation(self.name, self._forward_numbers, *rules, formulas=formulas, saves=())
-        self.op.saved = tuple(i for i in positions if any(s is args[i] for s in ctx._to_save))
+        # backward runs once for every argument: each rule reads every saved argument
+        saved = tuple(i for i in positions if any(s is args[i] for s in ctx._to_save))
+        self.op.saved = (saved,) * len(args)
 
     def record(self, result: Any) -> Any:
         """apply's result: forward's, with each differentiable output made a Value of the graph."""
@@ -235,7 +237,7 @@ class _Application:
             data = forward_outputs[k].data
             outputs[k] = self._record(self.op, data, args)
             if any(s is forward_outputs[k] for s in ctx._to_save):
-                self.op.saved += (-1,)  # the output itself is read by backward
+                self.op.saved = tuple((*rule, -1) for rule in self.op.saved)  # backward reads the output too
                 saved_outputs[id(forward_outputs[k])] = _SavedOutput(outputs[k], _constant(data))
         elif self.differentiable:
             joint_dtype = np.result_type(*(forward_outputs[k].dtype for k in self.differentiable))
@@ -402,5 +404,5 @@ def _slice_operation(name: str, k: int, start: int, output: Value, saved: bool) 
     op = Operation(f"{name}[{k}]", lambda joint: joint[start:stop].reshape(shape), scatter,
                    formulas=[f"g in place {k} of the joint gradient"], saves=())
     if saved:  # backward reads this output: the in-place check covers it
-        op.saved = (-1,)
+        op.saved = ((-1,),)
     return op

@@ -174,25 +174,23 @@ class set_grad_enabled:
 class inference_mode(_SetGradMode):
     """PyTorch's faster ``no_grad`` for evaluation; here it is ``no_grad`` (nothing is recorded either way).
 
-    ``inference_mode(False)`` leaves grad mode as it is, as in PyTorch.
+    ``inference_mode(False)`` turns graph recording on, as PyTorch's does (like ``enable_grad``).
     """
 
     enabled = False
-    _on = True
 
     def __new__(cls, mode: Any = True) -> Any:
         if callable(mode):  # used as a bare decorator: @inference_mode
-            return super().__new__(cls, mode)
+            return no_grad()(mode)
         if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"inference_mode: mode must be True or False, got {mode!r}")
         made = super().__new__(cls)
-        made._on = bool(mode)
+        made.enabled = not mode
         return made
 
-    def __enter__(self) -> None:
-        self._previous = _mode.enabled
-        if self._on:
-            _mode.enabled = False
+    def __call__(self, func: F) -> F:
+        """Used as a decorator: ``func`` runs in this mode (no_grad's, or enable_grad's for False)."""
+        return (enable_grad if self.enabled else no_grad)()(func)
 
 
 # ---------------------------------------------------------------------- anomaly mode
@@ -227,6 +225,9 @@ class set_detect_anomaly:
 
 class detect_anomaly:
     """Find the operation that made a NaN: ``with detect_anomaly():`` or ``@detect_anomaly()``.
+
+    (``check_nan=False`` turns the checks off: anomaly mode here is the checks and the
+    record of where Values were made, which serves only them.)
 
     Inside it, an operation whose result is NaN where its arguments had none,
     or infinite where they were finite, raises at once, naming itself, the

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import anomaly, checks, dtypes
 from .grad_mode import _mode
-from .value import Value, next_number, share_version
+from .value import Value, next_number, share_memory_stamp
 
 Rule = Callable[..., Any]
 
@@ -49,9 +49,10 @@ class Operation:
     ``formulas`` (optional) is each rule written out for people, shown by
     ``explain()``. ``saves`` (optional) names the arguments (as the forward's
     or the rules' parameters do), and ``out``, whose numbers the rules read:
-    backward() refuses if one of them was changed in place after the
-    operation used it (see ``autograd.check_unchanged``). Without it, every
-    argument and the result count.
+    a tuple when every rule reads the same, or a dict from each argument to
+    what its own rule reads. backward() refuses if one of them was changed in
+    place after the operation used it (see ``autograd.check_unchanged``).
+    Without it, every argument and the result count.
     """
 
     __slots__ = ("name", "forward", "rules", "formulas", "saved")
@@ -114,19 +115,6 @@ class Operation:
         return f"Operation({self.name!r})"
 
 
-class ViewOperation(Operation):
-    """An Operation whose result numpy may make a view of its first argument's memory (reshape, indexing):
-    the two then share their in-place change stamp, so a change through either is seen (value.py)."""
-
-    __slots__ = ()
-
-    def __call__(self, *args: Any) -> Any:
-        out = super().__call__(*args)
-        if isinstance(out, Value) and isinstance(args[0], Value):
-            share_version(out, args[0])
-        return out
-
-
 def make(data: Any, op: Operation | None, inputs: tuple[Any, ...], requires_grad: bool) -> Value:
     """A Value for an operation's result; it keeps its inputs only if a gradient may flow back."""
     if type(data) is not np.ndarray:
@@ -142,6 +130,8 @@ def make(data: Any, op: Operation | None, inputs: tuple[Any, ...], requires_grad
     out.inputs = inputs if requires_grad else ()
     out._number = next_number()
     out._version = None
+    if data.base is not None:  # numpy made a view (reshape, indexing): it shares its input's change stamp
+        share_memory_stamp(out, inputs)
     return out
 
 
@@ -165,12 +155,12 @@ sub = Operation("sub", np.subtract,
 mul = Operation("mul", np.multiply,
                 lambda g, a, b, out: g * b,                 # d(a * b)/da = b
                 lambda g, a, b, out: g * a,                 # d(a * b)/db = a
-                formulas=["g * b", "g * a"], saves=("a", "b"))
+                formulas=["g * b", "g * a"], saves={"a": ("b",), "b": ("a",)})
 
 div = Operation("div", np.true_divide,
                 lambda g, a, b, out: g / b,                 # d(a / b)/da = 1 / b
                 lambda g, a, b, out: -g * out / b,          # d(a / b)/db = -a / b**2 = -out / b (b**2 could overflow)
-                formulas=["g / b", "-g * out / b"], saves=("b", "out"))
+                formulas=["g / b", "-g * out / b"], saves={"a": ("b",), "b": ("b", "out")})
 
 neg = Operation("neg", np.negative,
                 lambda g, x, out: -g,
@@ -206,7 +196,7 @@ def _pow_exponent_rule(g: Any, x: Any, p: Any, out: Any) -> Any:
 
 
 power = Operation("pow", _power, _pow_base_rule, _pow_exponent_rule,
-                  formulas=["g * p * x**(p - 1)", "g * out * log(x)"], saves=("x", "p", "out"))
+                  formulas=["g * p * x**(p - 1)", "g * out * log(x)"], saves={"x": ("x", "p"), "p": ("x", "out")})
 
 
 def _matmul_rule_a(g: Any, a: Any, b: Any, out: Any) -> Any:
@@ -231,7 +221,7 @@ def _matmul_rule_b(g: Any, a: Any, b: Any, out: Any) -> Any:
 
 
 matmul = Operation("matmul", np.matmul, _matmul_rule_a, _matmul_rule_b,
-                   formulas=["g @ b.T", "a.T @ g"], saves=("a", "b"))
+                   formulas=["g @ b.T", "a.T @ g"], saves={"a": ("b",), "b": ("a",)})
 
 # ---------------------------------------------------------------------- elementwise functions
 
@@ -330,12 +320,14 @@ def _unless_below(g: Any, x: Any, y: Any) -> Any:
 _maximum = Operation("maximum", np.maximum,
                      lambda g, a, b, out: _unless_below(g, a, b),
                      lambda g, a, b, out: _unless_below(g, b, a),
-                     formulas=["g * (a > b) + g / 2 * (a == b)", "g * (b > a) + g / 2 * (a == b)"], saves=("a", "b"))
+                     formulas=["g * (a > b) + g / 2 * (a == b)", "g * (b > a) + g / 2 * (a == b)"],
+                     saves=("a", "b"))
 
 _minimum = Operation("minimum", np.minimum,
                      lambda g, a, b, out: _unless_below(g, b, a),
                      lambda g, a, b, out: _unless_below(g, a, b),
-                     formulas=["g * (a < b) + g / 2 * (a == b)", "g * (b < a) + g / 2 * (a == b)"], saves=("a", "b"))
+                     formulas=["g * (a < b) + g / 2 * (a == b)", "g * (b < a) + g / 2 * (a == b)"],
+                     saves=("a", "b"))
 
 
 def maximum(x: Any, y: Any) -> Any:
@@ -365,8 +357,8 @@ def where(condition: Any, x: Any, y: Any) -> Any:
 
     d/dx = g where the condition holds, d/dy = g where it does not.
     """
-    try:
-        mask = np.asarray(checks.data_of(condition), dtype=bool)
+    try:  # a copy of a Value's numbers: changed in place later, it must not change what backward() reads
+        mask = np.array(checks.data_of(condition), dtype=bool, copy=isinstance(condition, Value) or None)
     except ValueError as error:  # a ragged nested list
         raise ValueError(f"where: cannot make a condition array from this {type(condition).__name__}: "
                          f"{error}") from None
@@ -428,12 +420,12 @@ linear = Operation("linear", lambda x, w, b: _product(x, w.T) + b,
                    _linear_input_rule,
                    _linear_weight_rule,
                    _linear_bias_rule,
-                   formulas=["g @ w", "g.T @ x", "sum of g over the batch"], saves=("x", "w"))
+                   formulas=["g @ w", "g.T @ x", "sum of g over the batch"], saves={"x": ("w",), "w": ("x",), "b": ()})
 
 linear_without_bias = Operation("linear_without_bias", lambda x, w: _product(x, w.T),
                                 _linear_input_rule,
                                 _linear_weight_rule,
-                                formulas=["g @ w", "g.T @ x"], saves=("x", "w"))
+                                formulas=["g @ w", "g.T @ x"], saves={"x": ("w",), "w": ("x",)})
 
 # ---------------------------------------------------------------------- reductions (axes: tuple of ints)
 
@@ -506,15 +498,15 @@ def _inverse_permutation(axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argsort(axes))
 
 
-reshape: Operation = ViewOperation("reshape", np.reshape,
+reshape: Operation = Operation("reshape", np.reshape,
                         lambda g, x, shape, out: reshape(g, x.shape), None,
                         formulas=["g reshaped to x's shape", None], saves=())
 
-transpose: Operation = ViewOperation("transpose", np.transpose,
+transpose: Operation = Operation("transpose", np.transpose,
                           lambda g, x, axes, out: transpose(g, _inverse_permutation(axes)), None,
                           formulas=["g with the axes put back", None], saves=())
 
-broadcast_to = ViewOperation("broadcast_to", np.broadcast_to,
+broadcast_to = Operation("broadcast_to", np.broadcast_to,
                              lambda g, x, shape, out: g, None,  # the backward loop sums the copies
                              formulas=["g summed over the copies", None], saves=())
 
@@ -529,7 +521,7 @@ def _scatter(g: Any, shape: tuple[int, ...], index: Any) -> np.ndarray:
     return grad
 
 
-getitem = ViewOperation("getitem", lambda x, index: x[index],
+getitem = Operation("getitem", lambda x, index: x[index],
                         lambda g, x, index, out: unindex(g, x.shape, index), None,
                         formulas=["g put back at the indexed places, 0 elsewhere", None], saves=())
 

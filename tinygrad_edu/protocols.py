@@ -64,6 +64,8 @@ class ValueProtocols:
     def _compare(self, other: Any, compare: Callable[[Any, Any], Any], symbol: str) -> Any:
         from . import checks, ops  # imported here: value.py imports this module to define Value
 
+        if other is None or isinstance(other, (str, bytes)):
+            return NotImplemented  # as PyTorch: x == None is False and x != None True, whatever x holds
         other = checks.data_of(other)
         try:
             result = compare(self.data, other)  # numpy's operator, so `value == "a"` is False as for arrays
@@ -73,6 +75,43 @@ class ValueProtocols:
         if isinstance(result, (np.ndarray, np.bool_)):
             return ops.make(np.asarray(result), None, (), requires_grad=False)
         return result
+
+    # ------------------------------------------------------------------ logic: ~, &, |, ^ (booleans and integers)
+
+    def __invert__(self) -> Any:
+        """~x: logical not of a boolean Value (bitwise not of an integer one), as PyTorch and numpy."""
+        return self._logic(None, "invert", "~")
+
+    def __and__(self, other: Any) -> Any:
+        """x & y: elementwise and of boolean (or integer) Values."""
+        return self._logic(other, "bitwise_and", "&")
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Any:
+        """x | y: elementwise or of boolean (or integer) Values."""
+        return self._logic(other, "bitwise_or", "|")
+
+    __ror__ = __or__
+
+    def __xor__(self, other: Any) -> Any:
+        """x ^ y: elementwise exclusive or of boolean (or integer) Values."""
+        return self._logic(other, "bitwise_xor", "^")
+
+    __rxor__ = __xor__
+
+    def _logic(self, other: Any, ufunc: str, symbol: str) -> Any:
+        from . import checks, ops  # imported here: value.py imports this module to define Value
+
+        operands = [self.data] if other is None else [self.data, checks.data_of(other)]
+        if any(np.asarray(a).dtype.kind not in "biu" for a in operands):
+            raise TypeError(f"{symbol}: works on boolean and integer Values, not {self.data.dtype} (a float has no "
+                            "bits to combine); compare first, e.g. (x > 0) & (x < 1)")
+        try:
+            result = getattr(np, ufunc)(*operands)
+        except ValueError as error:  # shapes that do not broadcast
+            raise ValueError(f"{symbol}: {str(error).strip()}") from None
+        return ops.make(np.asarray(result), None, (), requires_grad=False)
 
     # ------------------------------------------------------------------ truth, numbers, length
 

@@ -68,9 +68,9 @@ class SizeOrShape(int):
     def __call__(self, dim: Any = None) -> Any:
         if dim is None:
             return Size(self._shape)
-        from .checks import normalize_axes
+        from .checks import single_axis
 
-        return self._shape[normalize_axes(dim, len(self._shape), "size")[0]]
+        return self._shape[single_axis(dim, len(self._shape), "size")]
 
 
 class TensorMethods:
@@ -113,11 +113,11 @@ class TensorMethods:
 
     def flatten(self: Any, start_dim: int = 0, end_dim: int = -1) -> Value:
         """Merge the axes from ``start_dim`` to ``end_dim`` into one (all of them by default)."""
-        from .checks import normalize_axes
+        from .checks import single_axis
 
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = (normalize_axes(d, self.ndim, "flatten")[0] for d in (start_dim, end_dim))
+        start, end = (single_axis(d, self.ndim, "flatten") for d in (start_dim, end_dim))
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         shape = self.shape
@@ -125,16 +125,16 @@ class TensorMethods:
 
     def unflatten(self: Any, dim: int, sizes: Any) -> Value:
         """Split axis ``dim`` into axes of ``sizes`` (one may be -1)."""
-        from .checks import normalize_axes
+        from .checks import single_axis
 
-        d = normalize_axes(dim, self.ndim, "unflatten")[0]
+        d = single_axis(dim, self.ndim, "unflatten")
         return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
 
     def unsqueeze(self: Any, dim: int) -> Value:
         """A new axis of length 1 at position ``dim`` (negative counts from the end of the result)."""
-        from .checks import normalize_axes
+        from .checks import single_axis
 
-        d = normalize_axes(dim, self.ndim + 1, "unsqueeze")[0]
+        d = single_axis(dim, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def squeeze(self: Any, dim: Any = None) -> Value:
@@ -168,6 +168,11 @@ class TensorMethods:
         """``expand`` to the shape of ``other``."""
         return self.broadcast_to(other.shape)
 
+    @property
+    def mT(self: Any) -> Value:  # noqa: N802 (PyTorch's name)
+        """The last two axes swapped (a batch of matrices transposed)."""
+        return self.transpose(-2, -1)
+
     def contiguous(self: Any) -> Value:
         """This Value (numpy keeps track of memory layout itself)."""
         return self
@@ -176,11 +181,13 @@ class TensorMethods:
 
     def add(self: Any, other: Any, *, alpha: Any = 1) -> Value:
         """self + alpha * other."""
-        return self + (other if alpha == 1 else alpha * other)
+        return self + (other * alpha if hasattr(other, "requires_grad") and alpha != 1
+                       else _scaled(other, alpha, "add"))
 
     def sub(self: Any, other: Any, *, alpha: Any = 1) -> Value:
         """self - alpha * other."""
-        return self - (other if alpha == 1 else alpha * other)
+        return self - (other * alpha if hasattr(other, "requires_grad") and alpha != 1
+                       else _scaled(other, alpha, "sub"))
 
     def mul(self: Any, other: Any) -> Value:
         """self * other."""
@@ -231,11 +238,15 @@ class TensorMethods:
 
     def amax(self: Any, dim: Any = (), keepdim: bool = False) -> Value:
         """The largest values over ``dim`` (all axes by default); tied maxima share the gradient."""
-        return self.max(axis=_dims_or_all(dim), keepdims=keepdim)
+        from .checks import torch_dims
+
+        return self.max(axis=torch_dims(_dims_or_all(dim), self.ndim, "amax"), keepdims=keepdim)
 
     def amin(self: Any, dim: Any = (), keepdim: bool = False) -> Value:
         """The smallest values over ``dim`` (all axes by default); tied minima share the gradient."""
-        return self.min(axis=_dims_or_all(dim), keepdims=keepdim)
+        from .checks import torch_dims
+
+        return self.min(axis=torch_dims(_dims_or_all(dim), self.ndim, "amin"), keepdims=keepdim)
 
     def all(self: Any, dim: Any = None, keepdim: bool = False) -> Value:
         """True where every element (over ``dim``, or all) is true: a boolean Value."""
@@ -255,10 +266,11 @@ class TensorMethods:
         from .device import check_device
 
         dtype = kwargs.pop("dtype", None)
-        for name in ("device", "non_blocking", "copy", "memory_format"):
-            if name == "device" and name in kwargs:
-                check_device(kwargs.pop(name), "to")
-            kwargs.pop(name, None)
+        copy = kwargs.pop("copy", False)
+        if "device" in kwargs:
+            check_device(kwargs.pop("device"), "to")
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
         for arg in args:
@@ -268,18 +280,23 @@ class TensorMethods:
                 dtype = arg
             else:
                 check_device(arg, "to")
-        if dtype is None:
-            return self
         from .dtypes import as_dtype
 
-        chosen = as_dtype(dtype, "to")
-        return self if chosen == self.data.dtype else self.astype(chosen)
+        chosen = self.data.dtype if dtype is None else as_dtype(dtype, "to")
+        if chosen != self.data.dtype:
+            return self.astype(chosen)
+        return self.clone() if copy else self  # copy=True: memory of its own, as PyTorch
 
     def type(self: Any, dtype: Any = None) -> Any:
         """Without an argument, PyTorch's name of the type ('torch.DoubleTensor'); with one, ``to(dtype)``."""
+        names = {"float64": "Double", "float32": "Float", "int64": "Long", "int32": "Int", "bool": "Bool"}
         if dtype is None:
-            names = {"float64": "Double", "float32": "Float", "int64": "Long", "int32": "Int", "bool": "Bool"}
             return f"torch.{names[self.data.dtype.name]}Tensor"
+        if isinstance(dtype, str) and dtype.startswith("torch."):  # x.type('torch.FloatTensor')
+            by_name = {f"torch.{short}Tensor": name for name, short in names.items()}
+            if dtype not in by_name:
+                raise TypeError(f"type: {dtype!r} is not one of {sorted(by_name)}")
+            dtype = by_name[dtype]
         return self.to(dtype)
 
     def half(self: Any) -> Value:
@@ -374,13 +391,13 @@ class TensorMethods:
 
     def add_(self: Any, other: Any, *, alpha: Any = 1) -> Any:
         """self += alpha * other, in place."""
-        step = other if alpha == 1 else _plain(other) * alpha
+        step = _scaled(other, alpha, "add_")
         return self._in_place("add_", lambda data: np.add(data, _plain(step), out=data, casting="same_kind"),
                               other=other)
 
     def sub_(self: Any, other: Any, *, alpha: Any = 1) -> Any:
         """self -= alpha * other, in place."""
-        step = other if alpha == 1 else _plain(other) * alpha
+        step = _scaled(other, alpha, "sub_")
         return self._in_place("sub_", lambda data: np.subtract(data, _plain(step), out=data, casting="same_kind"),
                               other=other)
 
@@ -403,8 +420,8 @@ class TensorMethods:
         """Limit to [min, max], in place."""
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
-        return self._in_place("clamp_", lambda data: np.clip(data, _plain(min), _plain(max), out=data,
-                                                             casting="same_kind"))
+        lo, hi = (None if bound is None else _plain(bound) for bound in (min, max))
+        return self._in_place("clamp_", lambda data: np.clip(data, lo, hi, out=data, casting="same_kind"))
 
     def zero_(self: Any) -> Any:
         """Set every element to 0, in place."""
@@ -412,7 +429,7 @@ class TensorMethods:
 
     def fill_(self: Any, value: Any) -> Any:
         """Set every element to ``value``, in place."""
-        number = _plain(value)
+        number = _plain(value, "fill_")
         if np.ndim(number) != 0:
             raise ValueError(f"fill_: the value must be a single number, got shape {np.shape(number)}")
         return self._in_place("fill_", lambda data: data.fill(number), other=value)
@@ -425,6 +442,7 @@ class TensorMethods:
         """Fill with draws from a normal distribution (from the library's generator), in place."""
         from .random import generator
 
+        _floats_only(self, "normal_")
         return self._in_place("normal_", lambda data: np.copyto(
             data, generator().normal(mean, std, data.shape), casting="unsafe"))
 
@@ -432,6 +450,7 @@ class TensorMethods:
         """Fill with draws from a uniform distribution on [a, b) (from the library's generator), in place."""
         from .random import generator
 
+        _floats_only(self, "uniform_")
         return self._in_place("uniform_", lambda data: np.copyto(
             data, generator().uniform(a, b, data.shape), casting="unsafe"))
 
@@ -452,18 +471,21 @@ class TensorMethods:
         in place here: the operators then compute a new Value, the methods refuse.
         """
         from .grad_mode import _mode
-        from .value import mark_changed
+        from .value import mark_changed, shares_memory
 
         if _mode.enabled and self.requires_grad and not self.inputs:
             raise RuntimeError(f"{name}: a leaf Value that requires grad is being used in an in-place operation; "
                                "change its numbers inside `with no_grad():` (as an optimizer step does), or "
                                "compute a new Value (x = x - ...)")
         if _mode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
-            if instead is not None:
-                return instead()  # out of place: Python binds the name to the new Value
-            raise RuntimeError(f"{name}: this Value is part of a graph (it, or the other argument, requires grad), "
-                               "and tinygrad_edu does not record in-place changes in a graph; compute a new Value "
-                               "instead (y = x + 1), or make the change inside `with no_grad():`")
+            if instead is None or shares_memory(self):
+                # PyTorch would change this Value (and every view of its memory) in place and record it.
+                shared = " and shares its memory with another Value (a view)" if instead is not None else ""
+                raise RuntimeError(f"{name}: this Value is part of a graph (it, or the other argument, requires "
+                                   f"grad){shared}; tinygrad_edu does not record in-place changes in a graph, so "
+                                   "compute a new Value instead (y = x + 1), or make the change inside "
+                                   "`with no_grad():`")
+            return _as_in_place_result(self, name, instead())  # Python binds the name to the new Value
         if not self.data.flags.writeable:
             raise ValueError(f"{name}: this Value's data is read-only (a broadcast view?), so it cannot change in "
                              "place; use .clone() first")
@@ -500,9 +522,37 @@ class TensorMethods:
         return self.to(np.bool_)
 
 
-def _plain(x: Any) -> Any:
-    """The numbers behind x, for numpy: a Value's data, or x itself."""
+def _plain(x: Any, op: str = "") -> Any:
+    """The numbers behind x, for numpy: a Value's data, or x itself (None is refused, as PyTorch does)."""
+    if x is None:
+        raise TypeError(f"{op + ': ' if op else ''}expected a number, an array or a Value, got None")
     return x.data if hasattr(x, "data") and hasattr(x, "requires_grad") else x
+
+
+def _floats_only(x: Any, op: str) -> None:
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: draws floats, which an {x.data.dtype} Value cannot hold (PyTorch refuses too)")
+
+
+def _scaled(other: Any, alpha: Any, op: str) -> Any:
+    """alpha * other for add/sub: a number times numbers (a list is numbers, not a list to repeat)."""
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
+    return other if alpha == 1 else np.multiply(_plain(other, op), alpha)
+
+
+def _as_in_place_result(x: Any, name: str, result: Any) -> Any:
+    """What an augmented operator on a Value in a graph gives: the new Value, in x's shape and dtype as an
+    in-place change would be (PyTorch keeps both; an integer x cannot take a float result)."""
+    if result.shape != x.shape:
+        raise ValueError(f"{name}: the result has shape {result.shape}, but an in-place change keeps the Value's "
+                         f"shape {x.shape}")
+    if result.dtype != x.dtype:
+        if x.dtype.kind != "f" and result.dtype.kind == "f":
+            raise TypeError(f"{name}: the result is {result.dtype}, which cannot be written into an {x.dtype} "
+                            "Value in place")
+        result = result.astype(x.dtype)
+    return result
 
 
 def _is_dtype_like(x: Any) -> bool:
@@ -524,21 +574,26 @@ def _arg_extreme(x: Any, find: Callable[..., Any], op: str, dim: Any, keepdim: b
     if dim is not None and axis is not None:
         raise TypeError(f"{op}: give the axis once, as dim= or axis=")
     chosen = dim if dim is not None else axis
-    if x.data.size == 0:
-        raise ValueError(f"{op}: a Value of shape {x.shape} is empty, so it has no {op[3:]}imum")
     if chosen is None:
-        index = find(x.data)
-        result = np.asarray(index).reshape((1,) * x.ndim if keepdim else ())
+        if x.data.size == 0:
+            raise ValueError(f"{op}: a Value of shape {x.shape} is empty, so it has no {op[3:]}imum")
+        result = np.asarray(find(x.data)).reshape((1,) * x.ndim if keepdim else ())
+    elif x.ndim == 0:
+        checks.single_axis(chosen, 1, op)  # PyTorch lets a 0-d Value name dim 0 or -1
+        result = np.asarray(0)
     else:
-        d = checks.reducible_axes(x, chosen, op)[0] if x.ndim else 0
-        result = find(x.data, axis=d, keepdims=bool(keepdim)) if x.ndim else np.asarray(0)
+        d = checks.single_axis(chosen, x.ndim, op)
+        if x.shape[d] == 0:
+            raise ValueError(f"{op}: axis {d} of a Value of shape {x.shape} is empty, so it has no "
+                             f"{op[3:]}imum")
+        result = find(x.data, axis=d, keepdims=bool(keepdim))
     return ops.make(np.asarray(result, dtype=np.int64), None, (), requires_grad=False)
 
 
 def _boolean_reduction(x: Any, reduce: Callable[..., Any], op: str, dim: Any, keepdim: bool) -> Value:
     from . import checks, ops
 
-    axes = checks.normalize_axes(dim, x.ndim, op)
+    axes = checks.normalize_axes(checks.torch_dims(dim, x.ndim, op), x.ndim, op)
     return ops.make(np.asarray(reduce(x.data, axis=axes, keepdims=bool(keepdim))), None, (), requires_grad=False)
 
 
@@ -560,6 +615,10 @@ def extreme(x: Any, op: str, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -
         raise TypeError(f"{op}: PyTorch's {op}(dim, keepdim) and numpy's axis=/keepdims= cannot be mixed in one call")
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op}: {op}(dim) takes one axis; for several, use amax/amin or {op}(axis=...)")
+    if x.ndim == 0:  # PyTorch lets a 0-d Value name dim 0 or -1: the value itself, at index 0
+        checks.single_axis(dim, 1, op)
+        result = MaxResult if op == "max" else MinResult
+        return result(x[()], ops.make(np.asarray(0, dtype=np.int64), None, (), requires_grad=False))
     d = checks.reducible_axes(x, dim, op)[0]
     indices = (np.argmax if op == "max" else np.argmin)(x.data, axis=d, keepdims=True)
     # The values are x at those indices, taken by indexing: its rule sends the gradient to the index.

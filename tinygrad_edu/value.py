@@ -266,7 +266,7 @@ class Value(TensorMethods, ValueProtocols):
         To an integer or bool dtype the result has no gradient (as PyTorch's ``.long()``).
         """
         chosen = dtypes.as_dtype(dtype, "astype")
-        if chosen.kind != "f":
+        if chosen.kind != "f" or self.data.dtype.kind != "f":  # no gradient can flow through integers
             return ops.make(self.data.astype(chosen), None, (), requires_grad=False)
         return ops.astype(self, chosen)
 
@@ -371,7 +371,7 @@ class Value(TensorMethods, ValueProtocols):
 
     def swapaxes(self, axis1: int, axis2: int) -> Value:
         """Exchange two axes (PyTorch's ``transpose(dim0, dim1)``)."""
-        first, second = (checks.normalize_axes(a, self.ndim, "swapaxes")[0] for a in (axis1, axis2))
+        first, second = (checks.single_axis(a, self.ndim, "swapaxes") for a in (axis1, axis2))
         return self.transpose(first, second)
 
     def broadcast_to(self, shape: Sequence[int]) -> Value:
@@ -419,6 +419,19 @@ def share_version(view: Value, base: Value) -> None:
         if base._version is None:
             base._version = [0]
         view._version = base._version
+
+
+def shares_memory(v: Value) -> bool:
+    """True if v shares its memory with another Value (a view, or viewed), or was changed in place before."""
+    return v._version is not None
+
+
+def share_memory_stamp(view: Value, inputs: Sequence[Any]) -> None:
+    """Let ``view`` share the change stamp of the input whose memory numpy made it a view of, if any."""
+    for x in inputs:
+        if isinstance(x, Value) and np.may_share_memory(view.data, x.data):
+            share_version(view, x)
+            return
 
 
 def make_leaf(v: Value) -> None:
