@@ -19,7 +19,9 @@ NUMBER = r"[-+]?\d+\.\d+"
 
 
 def run_example(*args, timeout=120, want_stderr=False):
-    """Run `python examples/<args>` from the repository root; return its stdout (and stderr), failing on a non-zero exit."""
+    """Run `python examples/<args>` from the repository root; return its stdout (and stderr).
+
+    A non-zero exit fails the test."""
     result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"{args} exited with {result.returncode}:\n{result.stderr}"
     return (result.stdout, result.stderr) if want_stderr else result.stdout

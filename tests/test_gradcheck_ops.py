@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import tinygrad_edu as tg
 from op_table import OPS
 from strategies import arrays, away_from_zero, broadcastable_shapes, positive, reals, shapes, upstream_gradients
+
+import tinygrad_edu as tg
 from tinygrad_edu import Value, gradcheck, gradgradcheck
 
 

@@ -5,10 +5,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nn_strategies import (
+    NN_EXAMPLES,
+    arrays,
+    away_from_zero,
+    batch_shapes,
+    class_problems,
+    features,
+    probabilities,
+    reductions,
+    targets01,
+)
 
 import tinygrad_edu as tg
-from nn_strategies import (NN_EXAMPLES, arrays, away_from_zero, batch_shapes, class_problems, features,
-                           probabilities, reductions, targets01)
 from tinygrad_edu import Value, nn
 
 

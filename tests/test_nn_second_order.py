@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nn_strategies import arrays, batch_shapes, class_problems, features, probabilities
 
 import tinygrad_edu as tg
-from nn_strategies import arrays, batch_shapes, class_problems, features, probabilities
 from tinygrad_edu import Value, nn, ops
 
 EXAMPLES = 10

@@ -73,10 +73,11 @@ def backpropagate(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
             for x in node.inputs:  # a plain loop: cheaper than a comprehension here
                 args.append(x.data if isinstance(x, Value) else x)
             args.append(node.data)
+        rules: Any = node.op.rules  # type: ignore[union-attr]  # a Value with inputs has its operation
         for position, x in enumerate(node.inputs):
             if not (isinstance(x, Value) and x.requires_grad):
                 continue  # a constant, or a Value no gradient is wanted for
-            gx = node.op.rules[position](g, *args)  # the chain rule, for this one edge
+            gx = rules[position](g, *args)  # the chain rule, for this one edge
             if getattr(gx, "shape", None) != x.data.shape or gx.dtype is not x.data.dtype:
                 gx = unbroadcast(gx, x, node, position)  # sum away what broadcasting added
             if observer is not None:

@@ -192,7 +192,7 @@ def saved_positions(saves: Any, forward: Callable[..., Any], rules: Sequence[Cal
         return tuple(positions[n] for n in names)
 
     if isinstance(saves, dict):
-        per_rule = [()] * len(rules)
+        per_rule: list[tuple[int, ...]] = [()] * len(rules)
         for argument, names in saves.items():
             if argument not in positions or argument == "out":
                 raise ValueError(f"Operation {name!r}: saves has a key {argument!r}, which is not an argument")
@@ -222,7 +222,7 @@ def single_axis(axis: Any, ndim: int, op: str) -> int:
     """One axis (an integer, negative counting from the end), as a non-negative int; a tuple is an error."""
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{op}: takes one axis, an integer; got {axis!r}")
-    return normalize_axes(axis, ndim, op)[0]
+    return normalize_axes(int(axis), ndim, op)[0]
 
 
 def class_axis(x: Value, axis: Any, op: str) -> tuple[int, ...]:

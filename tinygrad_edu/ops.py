@@ -22,7 +22,7 @@ primitives in ``value.py`` and has no derivative code of its own.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,8 @@ class Operation:
     __slots__ = ("name", "forward", "rules", "formulas", "saved")
 
     def __init__(self, name: str, forward: Callable[..., Any], *rules: Rule | None,
-                 formulas: Sequence[str | None] | None = None, saves: Sequence[str] | None = None) -> None:
+                 formulas: Sequence[str | None] | None = None,
+                 saves: Sequence[str] | Mapping[str, Sequence[str]] | None = None) -> None:
         checks.check_operation(name, forward, rules, formulas)
         self.name = name
         self.forward = forward
