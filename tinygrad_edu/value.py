@@ -406,10 +406,11 @@ def mark_changed(changed: Iterable[Value]) -> None:
     global last_change
     stamp = next_number()
     for v in changed:
-        if v._version is None:
+        cell = v._version
+        if cell is None:
             v._version = [stamp]
         else:
-            v._version[0] = stamp
+            cell[0] = stamp
     last_change = stamp
 
 

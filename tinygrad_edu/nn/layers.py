@@ -85,7 +85,8 @@ class Linear(Module):
             # integers, strings...) is first checked as Value(...) checks its data.
             if type(x) is not np.ndarray or x.dtype.kind != "f" or x.dtype.itemsize > 8:
                 x = to_float_array(x, "Linear")
-            x = np.asarray(x, dtype=dtype)
+            if x.dtype is not dtype:
+                x = x.astype(dtype)
             shape = x.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear: the input's last axis has {shape[-1] if shape else 'no'} features "

@@ -115,7 +115,8 @@ def mse_loss(prediction: Any, target: Any, reduction: str = "mean") -> Value:
 
     d/dprediction = 2 (prediction - target), divided by n for the mean.
     """
-    check_reduction(reduction, "mse_loss")
+    if reduction not in REDUCTIONS:  # check_reduction's test, inline: mse_loss is on every step of W1-W3
+        check_reduction(reduction, "mse_loss")
     prediction, target = _matching(prediction, target, "mse_loss")
     return _mse_op(prediction, target, reduction)
 

@@ -387,7 +387,9 @@ class Sequential(Module):
     def forward(self, x: Any) -> Any:
         """Feed x through every module in order."""
         for module in self.layers:
-            x = module(x)
+            # module.forward(x) is module(x) without Module.__call__'s extra call (a module that
+            # defines its own __call__ is called through it)
+            x = module.forward(x) if type(module).__call__ is Module.__call__ else module(x)
         return x
 
     def __getitem__(self, index: int | slice) -> Any:
