@@ -155,3 +155,11 @@ def test_dtype_names_are_numpys_dtypes():
     assert tg.float32 == np.float32 and tg.float == np.float32 and tg.double == np.float64
     assert tg.long == np.int64 and tg.int == np.int32 and tg.bool == np.bool_
     assert tg.tensor([1.0]).dtype == tg.float64
+
+
+def test_bad_sizes_and_fill_values_name_the_call():
+    same(tg.full(2, 3.0), torch.full((2,), 3.0))
+    for call, message in [(lambda: tg.eye(-1), "eye"), (lambda: tg.eye(2.5), "eye"),
+                          (lambda: tg.full((2,), "a"), "full"), (lambda: tg.full((2,), [1, 2]), "full")]:
+        with pytest.raises((TypeError, ValueError), match=message):
+            call()

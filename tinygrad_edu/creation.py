@@ -61,11 +61,14 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Value:
     """A Value of ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, or float)."""
     check_device(device, "full")
-    if fill_value is None or np.ndim(checks.data_of(fill_value)) != 0:
-        raise TypeError(f"full: fill_value must be one number, got {checks.describe(fill_value)}")
+    number = checks.data_of(fill_value)
+    if (fill_value is None or np.ndim(number) != 0
+            or np.asarray(number).dtype.kind not in "biuf"):
+        raise TypeError(f"full: fill_value must be one real number, got {checks.describe(fill_value)}")
     if dtype is None:
         dtype = _natural_dtype(fill_value)
-    return _value(np.full(_size(size, "full"), checks.data_of(fill_value)), dtype, requires_grad, "full")
+    shape = _size((size,) if isinstance(size, (int, np.integer)) else tuple(size), "full")
+    return _value(np.full(shape, number), dtype, requires_grad, "full")
 
 
 def zeros_like(v: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Value:
@@ -185,7 +188,9 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Value:
     """The n-by-m identity matrix (m = n by default)."""
     check_device(device, "eye")
-    return _value(np.eye(n, m), dtype if dtype is not None else dtypes.get_default_dtype(), requires_grad, "eye")
+    rows, columns = _size((n,) if m is None else (n, m), "eye") * (2 if m is None else 1)
+    return _value(np.eye(rows, columns), dtype if dtype is not None else dtypes.get_default_dtype(), requires_grad,
+                  "eye")
 
 
 def is_tensor(x: Any) -> bool:
