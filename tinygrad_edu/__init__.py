@@ -5,6 +5,7 @@ Where things are (read them in this order):
   value.py          the Value class: making Values, their methods, backward()
   autograd.py       the backward loop (newest Value first), grad(), the in-place check
   nn/, optim/       layers, losses, optimizers and schedules built from those operations
+  utils/data.py     Dataset, TensorDataset, DataLoader
 
 Beside the engine, for what a learner can skip at first:
   checks.py         validation of arguments: clear errors before anything changes
@@ -17,9 +18,11 @@ Beside the engine, for what a learner can skip at first:
   functions.py      PyTorch's module-level functions (cat, exp, max...)
   device.py         devices: the CPU, and honest answers about the rest
   gradcheck.py      finite-difference checks of first and second derivatives
+  explain.py        explain(): the chain rule printed node by node on any graph
+  function.py       autograd.Function: an operation from forward/backward with ctx, as PyTorch's
   random.py         the generator initial weights come from; manual_seed
   serialization.py  save and load state dicts as .npz files
-  viz.py            the graph as Graphviz DOT, SVG or PNG
+  viz.py            the graph as Graphviz DOT, SVG or PNG, or inline in a notebook (viz.Graph)
 
 ``import tinygrad_edu as torch`` gives PyTorch's names for what is offered.
 """
