@@ -316,3 +316,15 @@ def test_import_paths():
     fresh = subprocess.run([sys.executable, "-c", "import tinygrad_edu as torch; print(torch.utils.data.DataLoader)"],
                            capture_output=True, text=True, timeout=60)
     assert "DataLoader" in fresh.stdout, fresh.stderr
+
+
+def test_names_pytorch_has_and_tinygrad_edu_does_not_offer_say_so():
+    import tinygrad_edu.optim.lr_scheduler as schedules
+
+    for get, name in [(lambda: tg.optim.Adagrad, "optim.Adagrad"),
+                      (lambda: schedules.CosineAnnealingLR, "optim.lr_scheduler.CosineAnnealingLR"),
+                      (lambda: tg.utils.data.random_split, "utils.data.random_split")]:
+        with pytest.raises(AttributeError, match=f"does not offer {name}"):
+            get()
+    with pytest.raises(TypeError, match="samplers are not offered"):
+        DataLoader([1, 2, 3], 2, False, object())  # PyTorch's fourth argument is sampler

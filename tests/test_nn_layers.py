@@ -356,3 +356,8 @@ def test_layers_that_are_not_offered_say_so(name):
     assert not hasattr(nn, name)
     with raises(AttributeError, "has no attribute 'NoSuchLayer'"):
         nn.NoSuchLayer  # noqa: B018 (the attribute access is the test)
+
+
+def test_leaky_relu_refuses_integers_as_pytorch():
+    with pytest.raises(TypeError, match="leaky_relu.*int64"):
+        tg.nn.functional.leaky_relu(tg.tensor([-1, 2]), 0.1, inplace=True)

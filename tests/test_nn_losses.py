@@ -339,3 +339,35 @@ def test_size_average_and_reduce_mean_what_they_mean_in_pytorch(size_average, re
     with pytest.warns(UserWarning, match="deprecated"):
         value = nn.functional.mse_loss(Value(np.ones(2)), np.zeros(2), size_average, reduce)
     assert value.shape == ((2,) if expected == "none" else ())
+
+
+def test_every_target_ignored_gives_a_nan_mean_and_zero_gradients_as_pytorch():
+    """The mean over no targets is NaN in both; its gradient is 0 in PyTorch (it was NaN here, which the next
+    optimizer step would have written into the weights)."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    logits = np.array([[1.0, 2.0, 3.0]])
+    ours = tg.tensor(logits, requires_grad=True)
+    loss = tg.nn.functional.cross_entropy(ours, tg.tensor([-100]))
+    loss.backward()
+    theirs = torch.tensor(logits, requires_grad=True)
+    t_loss = torch.nn.functional.cross_entropy(theirs, torch.tensor([-100]))
+    t_loss.backward()
+    assert np.isnan(loss.item()) and np.isnan(t_loss.item())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    log_probs = tg.tensor([[-0.5, -1.0]], requires_grad=True)
+    tg.nn.functional.nll_loss(log_probs, tg.tensor([-100])).backward()
+    assert log_probs.grad.tolist() == [[0.0, 0.0]]
+
+
+def test_an_ignored_position_is_not_read_even_when_it_is_infinite():
+    """PyTorch never reads the input where the target is ignore_index: an infinity there changes nothing."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    log_probs = np.array([[-0.5, -1.0], [-np.inf, 0.0]])
+    ours = tg.nn.functional.nll_loss(tg.tensor(log_probs), tg.tensor([0, -100]))
+    theirs = torch.nn.functional.nll_loss(torch.tensor(log_probs), torch.tensor([0, -100]))
+    assert ours.item() == theirs.item() == 0.5
+    logits = np.array([[1.0, 2.0, 0.0], [np.inf, 0.0, 0.0]])
+    with np.errstate(invalid="ignore"):
+        per_target = tg.nn.functional.cross_entropy(tg.tensor(logits), tg.tensor([1, -100]), reduction="none")
+    t_per_target = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor([1, -100]), reduction="none")
+    np.testing.assert_allclose(per_target.data, t_per_target.numpy(), rtol=1e-12)

@@ -1,6 +1,7 @@
 """Module: parameter discovery and names, zero_grad, train/eval, repr, state_dict and
 load_state_dict; Sequential; Linear's initialization, inputs, dtypes and errors; manual_seed."""
 
+import collections
 import math
 import re
 
@@ -1031,3 +1032,43 @@ def test_sequential_append_after_a_slice_takes_an_unused_name():
     assert [name for name, _ in tail.named_children()] == ["1", "2", "3"] and len(tail) == 3
     del tail[0]
     assert [name for name, _ in tail.named_children()] == ["0", "1"]
+
+
+def test_a_parameter_given_a_buffers_name_becomes_a_parameter_as_in_pytorch():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("w", tg.zeros(2))
+            self.w = nn.Parameter(tg.ones(2))
+
+    model = Model()
+    assert [name for name, _ in model.named_parameters()] == ["w"]
+    assert list(model.named_buffers()) == []
+
+
+def test_a_child_module_cannot_be_replaced_by_something_else():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+    model = Model()
+    with raises(TypeError, "child module 'fc'"):
+        model.fc = nn.Linear  # the class, not a layer: its parameters would silently disappear
+    assert len(model.parameters()) == 2
+    model.fc = None  # allowed, as in PyTorch
+    assert model.parameters() == []
+
+
+def test_sequential_of_named_modules_and_its_index_errors():
+    """Sequential(OrderedDict(...)) names its modules (attributes too), as PyTorch; a bad index names it."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    ours = nn.Sequential(collections.OrderedDict(hidden=nn.Linear(2, 3), act=nn.ReLU(), out=nn.Linear(3, 1)))
+    theirs = torch.nn.Sequential(collections.OrderedDict(hidden=torch.nn.Linear(2, 3), act=torch.nn.ReLU(),
+                                                         out=torch.nn.Linear(3, 1)))
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert ours.hidden is ours[0] and ours.out is ours[2]
+    with raises(IndexError, "Sequential", "index 5"):
+        ours[5]
+    with raises(AttributeError, "nothing"):
+        _ = ours.nothing

@@ -369,3 +369,8 @@ def transpose_order(shape: tuple[int, ...], axes: tuple[Any, ...]) -> tuple[int,
         raise ValueError(f"transpose: {len(axes)} axes given for a Value of shape {shape} (two integers swap "
                          "two axes; otherwise give every axis in its new order)")
     return normalize_axes(axes, ndim, "transpose")  # checks range and repeats
+
+
+def not_offered(name: str, where: str, offered: list[str]) -> AttributeError:
+    """The error for a PyTorch name that tinygrad_edu does not offer, listing what it does offer."""
+    return AttributeError(f"tinygrad_edu does not offer {where}.{name}; it offers {', '.join(offered)}")

@@ -251,7 +251,8 @@ class Lines:
         """The last line, if the limit left Values out: how many, of which kind."""
         left_out = self.operations_left_out + self.leaves_left_out
         if left_out:
-            self.write(f"... {left_out} more Values left out ({_count(self.operations_left_out, 'operation')}, "
+            self.write(f"... {_count(left_out, 'more Value', 'more Values')} left out "
+                       f"({_count(self.operations_left_out, 'operation')}, "
                        f"{_count(self.leaves_left_out, 'leaf', 'leaves')}): limit={self.limit}; "
                        "explain(..., limit=None) shows them all")
 

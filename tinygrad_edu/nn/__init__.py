@@ -67,9 +67,7 @@ NOT_OFFERED = (
 )
 
 
-def not_offered(name: str, where: str, offered: list[str]) -> AttributeError:
-    """The error for a PyTorch name that tinygrad_edu does not offer, listing what it does offer."""
-    return AttributeError(f"tinygrad_edu does not offer {where}.{name}; it offers {', '.join(offered)}")
+from ..checks import not_offered  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:

@@ -76,7 +76,8 @@ class Linear(Module):
                 if not (dtype == np.float64 and x.data.dtype == np.float32):
                     # numpy would compute in float64 from here on, unnoticed
                     raise TypeError(f"Linear: the input is {x.data.dtype} but the layer is {dtype}; convert one "
-                                    f"of them (x.to({dtype}), or Linear(..., dtype={x.data.dtype}))")
+                                    f"of them (x.to({dtype})" + (f", or Linear(..., dtype={x.data.dtype}))"
+                                                                   if x.data.dtype.kind == "f" else ")"))
                 x = x.astype(dtype)  # float32 into a float64 layer: exact, and the gradient is cast back
             shape = x.data.shape
         else:
@@ -190,6 +191,8 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> V
     _check_number(negative_slope, "leaky_relu", "negative_slope")
     _check_flag(inplace, "leaky_relu", "inplace")
     x = as_value(x)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"leaky_relu: takes float Values, got {x.data.dtype} (PyTorch refuses integers too)")
     positive = x.data > 0  # NaN is not: NaN * slope keeps it NaN, as in PyTorch
 
     def change() -> Value:

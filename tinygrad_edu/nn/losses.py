@@ -290,6 +290,8 @@ def _picked_losses(log_probs: Value, classes: np.ndarray, weight: np.ndarray | N
         kept = (~ignored_or_none).astype(log_probs.data.dtype)
         sample_weight = kept if sample_weight is None else sample_weight * kept
     losses = -picked if sample_weight is None else picked * -sample_weight
+    if ignored_or_none is not None:  # where(), not the 0 weight alone: an ignored -inf times 0 would be NaN
+        losses = ops.where(ignored_or_none, 0.0, losses)
     return losses, sample_weight, ignored_or_none
 
 
@@ -297,8 +299,10 @@ def _weighted_reduce(losses: Value, sample_weight: np.ndarray | None, reduction:
     """Reduce per-position losses; a weighted mean divides by the sum of the weights used, as PyTorch does."""
     if reduction != "mean" or sample_weight is None:
         return reduce_losses(losses, reduction)
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0 / 0 is NaN, PyTorch's answer
-        return losses.sum() / sample_weight.sum()
+    total = sample_weight.sum()
+    if total == 0:  # every target ignored: the mean is NaN, and its gradient 0, as in PyTorch
+        return losses.sum() * 0.0 + np.nan
+    return losses.sum() / total
 
 
 def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", *, weight: Any = None,

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import device as devices
 from .. import dtypes
 from ..autograd import forget_gradients
+from ..device import check_device, device
 from ..value import Value, mark_changed
 from .parameter import Parameter
 
@@ -78,6 +78,11 @@ class Module:
             raise TypeError(f"{type(self).__name__}: cannot replace the parameter '{name}' by a Value that does "
                             "not require grad (it would stop being a parameter); assign nn.Parameter(value), "
                             "or a Value that requires grad")
+        elif isinstance(old, Module) and not (value is None or isinstance(value, Module)):
+            raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} as the child module "
+                            f"'{name}' (a Module or None is needed), as PyTorch refuses")
+        if isinstance(value, Parameter) and name in self._buffer_names:
+            del self._buffer_names[name]  # a Parameter given a buffer's name is a parameter now, as in PyTorch
         super().__setattr__(name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -228,13 +233,13 @@ class Module:
         """
         name = f"{type(self).__name__}.to"
         dtype = kwargs.pop("dtype", None)
-        devices.check_device(kwargs.pop("device", None), name)
+        check_device(kwargs.pop("device", None), name)
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"{name}: unexpected arguments {sorted(kwargs)}")
         for arg in args:
-            if isinstance(arg, (str, devices.device)) or arg is None:
-                devices.check_device(arg, name)
+            if isinstance(arg, (str, device)) or arg is None:
+                check_device(arg, name)
             elif isinstance(arg, Value):
                 dtype = arg.dtype
             else:
@@ -355,7 +360,8 @@ class Module:
 
 
 class Sequential(Module):
-    """Modules applied one after another: ``Sequential(Linear(2, 4), Sigmoid(), Linear(4, 1))``.
+    """Modules applied one after another: ``Sequential(Linear(2, 4), Sigmoid(), Linear(4, 1))``, or
+    ``Sequential(OrderedDict(hidden=Linear(2, 4), ...))`` to name them.
 
     Indexable (``model[0]``, slices give a Sequential), iterable, and ``len()``
     counts its modules; their parameters are named ``"0.weight"``, ``"2.bias"``...
@@ -365,12 +371,25 @@ class Sequential(Module):
 
     _names: tuple[str, ...] = ()  # the modules' names; a Sequential pickled before names were kept has none
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, *modules: Any) -> None:
         super().__init__()
+        names = None
+        if len(modules) == 1 and isinstance(modules[0], Mapping):  # Sequential(OrderedDict(name=module, ...))
+            names = tuple(str(name) for name in modules[0])
+            modules = tuple(modules[0].values())
         for i, module in enumerate(modules):
             _check_module(module, "Sequential", f"argument {i}")
         self.layers = list(modules)
-        self._names = tuple(str(i) for i in range(len(self.layers)))
+        self._names = names if names is not None else tuple(str(i) for i in range(len(self.layers)))
+
+    def __getattr__(self, name: str) -> Any:
+        """A module by the name it was given (``Sequential(OrderedDict(hidden=...)).hidden``), as PyTorch."""
+        layers = self.__dict__.get("layers")
+        if layers is not None and not name.startswith("_"):
+            for known, module in zip(self._layer_names(), layers):
+                if known == name:
+                    return module
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def _own_members(self) -> Iterator[tuple[str, Any]]:
         """The modules with their names, then the Values, modules and containers a subclass stores on it."""
@@ -398,18 +417,18 @@ class Sequential(Module):
             part = Sequential(*self.layers[index])
             part._names = self._layer_names()[index]
             return part
-        return self.layers[index]
+        return self.layers[_list_index(index, len(self.layers), "Sequential")]
 
     def __setitem__(self, index: int, module: Module) -> None:
         """Replace the module at ``index`` (it keeps that name)."""
         _check_module(module, "Sequential", "the new module")
         names = self._layer_names()
-        self.layers[index] = module
+        self.layers[_list_index(index, len(self.layers), "Sequential")] = module
         self._names = names
 
     def __delitem__(self, index: int | slice) -> None:
         """Remove the module(s) at ``index``; the rest are numbered by position again, as in PyTorch."""
-        del self.layers[index]
+        del self.layers[index if isinstance(index, slice) else _list_index(index, len(self.layers), "Sequential")]
         self._names = tuple(str(i) for i in range(len(self.layers)))
 
     def __iter__(self) -> Iterator[Module]:

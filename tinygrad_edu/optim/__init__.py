@@ -12,6 +12,9 @@ name, in place on each parameter's data. Parameters whose ``grad`` is None
 (nothing reached them in the last backward pass) are left alone.
 """
 
+from typing import Any
+
+from ..checks import not_offered
 from . import lr_scheduler
 from .adam import Adam
 from .adamw import AdamW
@@ -20,3 +23,10 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
+
+
+def __getattr__(name: str) -> Any:
+    """PyTorch's other optimizers are not offered: an error that says so, and lists what is."""
+    if not name.startswith("_"):
+        raise not_offered(name, "optim", [n for n in __all__ if n != "lr_scheduler"])
+    raise AttributeError(f"module 'tinygrad_edu.optim' has no attribute '{name}'")

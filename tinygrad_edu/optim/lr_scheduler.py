@@ -138,3 +138,12 @@ class StepLR(LRScheduler):
 def _item(value: Any) -> Any:
     """A saved number as a Python number (a file gives 0-d arrays)."""
     return value.item() if isinstance(value, (np.ndarray, np.generic)) and np.ndim(value) == 0 else value
+
+
+def __getattr__(name: str) -> Any:
+    """PyTorch's other schedules are not offered: an error that says so, and lists what is."""
+    if not name.startswith("_"):
+        from ..checks import not_offered
+
+        raise not_offered(name, "optim.lr_scheduler", ["LRScheduler", "StepLR"])
+    raise AttributeError(f"module 'tinygrad_edu.optim.lr_scheduler' has no attribute '{name}'")

@@ -148,9 +148,12 @@ class DataLoader:
     the CPU.
     """
 
-    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,
-                 num_workers: int = 0, collate_fn: Callable[[list[Any]], Any] | None = None,
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False, sampler: Any = None,
+                 batch_sampler: Any = None, num_workers: int = 0, collate_fn: Callable[[list[Any]], Any] | None = None,
                  pin_memory: bool = False, drop_last: bool = False) -> None:
+        if sampler is not None or batch_sampler is not None:  # PyTorch's positions, so arguments land right
+            raise TypeError("DataLoader: samplers are not offered by tinygrad_edu; use shuffle=True for a random "
+                            "order each pass")
         if not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: the dataset must support dataset[i] (a Dataset, a TensorDataset, a "
                             f"list...), got {describe(dataset)}")
@@ -209,3 +212,12 @@ class DataLoader:
     def __repr__(self) -> str:
         return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last})")
+
+
+def __getattr__(name: str) -> Any:
+    """PyTorch's other data tools (samplers, random_split, Subset...) are not offered: an error that says so."""
+    if not name.startswith("_"):
+        from ..checks import not_offered
+
+        raise not_offered(name, "utils.data", __all__)
+    raise AttributeError(f"module 'tinygrad_edu.utils.data' has no attribute '{name}'")
