@@ -25,3 +25,13 @@ def unchanged(*values):
             assert v.grad is None
         else:
             np.testing.assert_array_equal(v.grad, g)
+
+
+def close(ours, theirs, rtol=1e-10, atol=1e-12):
+    """Assert a numpy array (or Value) equals a torch tensor to rtol (1e-10 by default), shapes included."""
+    from tinygrad_edu import Value
+
+    ours = ours.data if isinstance(ours, Value) else np.asarray(ours)
+    theirs = theirs.detach().numpy()
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0 to compare with it")
 
+from helpers import close  # noqa: E402
 from nn_strategies import (  # noqa: E402
     NN_EXAMPLES,
     arrays,
@@ -28,13 +29,6 @@ from tinygrad_edu import Value, nn  # noqa: E402
 RTOL, ATOL = 1e-10, 1e-12
 F = torch.nn.functional
 
-
-def close(ours, theirs, rtol=RTOL):
-    """Assert a numpy array (or Value) equals a torch tensor to rtol 1e-10, shapes included."""
-    ours = ours.data if isinstance(ours, Value) else np.asarray(ours)
-    theirs = theirs.detach().numpy()
-    assert ours.shape == theirs.shape
-    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=ATOL)
 
 
 def leaf(a):

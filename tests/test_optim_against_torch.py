@@ -9,6 +9,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0 to compare with it")
 
+from helpers import close  # noqa: E402
+
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import Value, nn, optim  # noqa: E402
 from tinygrad_edu.optim import lr_scheduler  # noqa: E402
@@ -16,13 +18,6 @@ from tinygrad_edu.optim import lr_scheduler  # noqa: E402
 RTOL, ATOL = 1e-10, 1e-12
 F = torch.nn.functional
 
-
-def close(ours, theirs, rtol=RTOL):
-    """Assert a numpy array (or Value) equals a torch tensor to rtol 1e-10, shapes included."""
-    ours = ours.data if isinstance(ours, Value) else np.asarray(ours)
-    theirs = theirs.detach().numpy()
-    assert ours.shape == theirs.shape
-    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=ATOL)
 
 
 def twin_models(seed=0):
