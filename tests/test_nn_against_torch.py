@@ -26,7 +26,7 @@ from nn_strategies import (  # noqa: E402
 import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import Value, nn  # noqa: E402
 
-RTOL, ATOL = 1e-10, 1e-12
+RTOL = 1e-10
 F = torch.nn.functional
 
 

@@ -15,7 +15,6 @@ import tinygrad_edu as tg  # noqa: E402
 from tinygrad_edu import Value, nn, optim  # noqa: E402
 from tinygrad_edu.optim import lr_scheduler  # noqa: E402
 
-RTOL, ATOL = 1e-10, 1e-12
 F = torch.nn.functional
 
 
