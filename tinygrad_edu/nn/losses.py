@@ -107,7 +107,9 @@ def _squared_error_rule(g: Any, p: Any, t: Any, reduction: str, out: Any) -> Any
 _mse_op = ops.Operation("mse_loss", _squared_error,
                         _squared_error_rule,
                         lambda g, p, t, reduction, out: -_squared_error_rule(g, p, t, reduction, out),
-                        None)
+                        None,
+                        formulas=["g * 2 * (p - t)  (/ n for the mean)", "-g * 2 * (p - t)  (/ n for the mean)", None],
+                        saves=("p", "t"))
 
 
 def mse_loss(prediction: Any, target: Any, reduction: str = "mean") -> Value:
@@ -139,7 +141,8 @@ _bce_op = ops.Operation(
     # 1e-12 as a float32, which is 9.99999996e-13.
     lambda g, p, t, out: g * (p - t) / ops.maximum(p * (1 - p), _BCE_EPSILON),
     # d/dt = log(1 - p) - log(p) = -logit(p).
-    lambda g, p, t, out: g * (ops.log(1 - p) - ops.log(p)))
+    lambda g, p, t, out: g * (ops.log(1 - p) - ops.log(p)),
+    formulas=["g * (p - t) / (p * (1 - p))", "g * (log(1 - p) - log(p))"], saves={"p": ("p", "t"), "t": ("p",)})
 
 
 def binary_cross_entropy(prediction: Any, target: Any, reduction: str = "mean", *, weight: Any = None) -> Value:
@@ -168,7 +171,8 @@ def _bce_with_logits(x: np.ndarray, t: np.ndarray) -> np.ndarray:
 _bce_with_logits_op = ops.Operation(
     "binary_cross_entropy_with_logits", _bce_with_logits,
     lambda g, x, t, out: g * (ops.sigmoid(x) - t),   # d/dx = sigmoid(x) - t
-    lambda g, x, t, out: g * -x)                     # d/dt = -x
+    lambda g, x, t, out: g * -x,                     # d/dt = -x
+    formulas=["g * (sigmoid(x) - t)", "-g * x"], saves={"x": ("x", "t"), "t": ("x",)})
 
 
 def _bce_with_logits_weighted(x: np.ndarray, t: np.ndarray, pos_weight: np.ndarray) -> np.ndarray:
@@ -191,7 +195,9 @@ _bce_with_logits_weighted_op = ops.Operation(
     lambda g, x, t, w, out: g * ((1 - t) - (1 + (w - 1) * t) * ops.sigmoid(-x)),
     # d/dt = -x + (w - 1) softplus(-x)
     lambda g, x, t, w, out: g * ((w - 1) * _softplus(-x) - x),
-    None)
+    None,
+    formulas=["g * ((1 - t) - (1 + (w - 1) * t) * sigmoid(-x))", "g * ((w - 1) * softplus(-x) - x)", None],
+    saves={"x": ("x", "t", "w"), "t": ("x", "w")})
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
