@@ -67,11 +67,6 @@ def as_dtype(dtype: Any, op: str) -> np.dtype:
     return chosen
 
 
-def torch_name(dtype: np.dtype) -> str:
-    """PyTorch's name for a dtype, as in 'torch.float64'."""
-    return f"torch.{dtype.name}"
-
-
 def promote_integers(args: tuple[Any, ...], arrays: list[Any]) -> list[Any]:
     """The arrays of an operation's arguments where integer (or bool) Values meet float ones, in PyTorch's rule.
 
